@@ -1,0 +1,136 @@
+"""The ``vawgbook`` command line.
+
+Bad input ends a command with exit status 1 and one line on stderr,
+``error: FILE: what is wrong (row N, column C)``; ``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .errors import InputError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="The police VAWG outcomes and performance framework as a reproducible report.",
+)
+_state = {"debug": False}
+
+DataOption = Annotated[Path, typer.Option("--data", help="Folder of Home Office and force files.")]
+PeriodOption = Annotated[str, typer.Option("--period", help="Financial quarter, e.g. 2024-25-Q2.")]
+RegistryOption = Annotated[
+    Path | None, typer.Option("--registry", help="KPI registry YAML (default: the package's own).")
+]
+RootOption = Annotated[
+    Path, typer.Option("--root", help="Project folder holding _config.yml and book/.")
+]
+
+
+@app.callback()
+def _options(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+) -> None:
+    _state["debug"] = debug
+
+
+def _say(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+@app.command()
+def kpis(data: DataOption, period: PeriodOption, out: Annotated[Path, typer.Option("--out")],
+         registry: RegistryOption = None) -> None:
+    """Compute the period's KPI results (kpi_results.csv) without notebooks."""
+    from .periods import Quarter
+    from .registry import load_registry
+    from .results import compute, write_csv
+    from .sources import load
+
+    quarter = Quarter.parse(period)
+    reg = load_registry(registry)
+    result = compute(load(data), reg, quarter)
+    for warning in result.warnings:
+        _say(f"warning: {warning}")
+    write_csv(result.results, out)
+    _say(f"wrote {out} ({len(result.results)} rows)")
+
+
+@app.command()
+def validate(data: DataOption) -> None:
+    """Check the data folder and print a data-quality summary."""
+    from .quality import summary_text
+    from .sources import load
+
+    typer.echo(summary_text(load(data)))
+
+
+@app.command()
+def run(data: DataOption, period: PeriodOption, root: RootOption = Path("."),
+        registry: RegistryOption = None) -> None:
+    """Execute the period's notebooks into book/periods/PERIOD (swapped in only on success)."""
+    from .notebooks import run_period
+    from .periods import Quarter
+
+    folder = run_period(data, Quarter.parse(period), root=root, registry=registry, echo=_say)
+    _say(f"period ready: {folder}")
+
+
+@app.command()
+def build(root: RootOption = Path(".")) -> None:
+    """Build the HTML book from the periods already run (nothing is re-executed)."""
+    from .book import build_book
+
+    index = build_book(root, echo=_say)
+    _say(f"book built: {index}")
+
+
+@app.command()
+def publish(data: DataOption, root: RootOption = Path("."), registry: RegistryOption = None,
+            periods: Annotated[int | None, typer.Option(help="Only the last N periods.")] = None,
+            ) -> None:
+    """Run every period in the data (or the last N) and build the book."""
+    from .book import build_book
+    from .notebooks import run_period
+    from .sources import load
+
+    quarters = load(data).quarters()
+    # Year-on-year comparisons need two full years; earlier quarters have no page.
+    quarters = quarters[7:]
+    if periods is not None:
+        quarters = quarters[-periods:] if periods > 0 else []
+    for quarter in quarters:
+        run_period(data, quarter, root=root, registry=registry, echo=_say)
+    index = build_book(root, echo=_say)
+    _say(f"book built: {index}")
+
+
+def main() -> None:
+    """Entry point: run the app, turning known errors into one line and exit status 1."""
+    try:
+        app(standalone_mode=False)
+    except InputError as exc:
+        if _state["debug"]:
+            raise
+        _say(f"error: {exc}")
+        sys.exit(1)
+    except (typer.Exit, SystemExit) as exc:
+        sys.exit(getattr(exc, "exit_code", getattr(exc, "code", 0)))
+    except Exception as exc:  # a click usage error, or a bug: still one line, no traceback
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if isinstance(exc, click.exceptions.Abort):
+            _say("error: interrupted")
+            sys.exit(1)
+        if _state["debug"]:
+            raise
+        _say(f"error: {type(exc).__name__}: {exc} (run with --debug for the traceback)")
+        sys.exit(1)

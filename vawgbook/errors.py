@@ -1,0 +1,38 @@
+"""Errors meant for people: what is wrong, in which file, where."""
+
+from __future__ import annotations
+
+
+class InputError(Exception):
+    """Bad input that stops a run.
+
+    Printed by the command line as one line,
+    ``error: FILE: what is wrong (row N, column C)``, with no traceback.
+    ``row`` is the row as a spreadsheet shows it (the header is row 1).
+    """
+
+    def __init__(
+        self,
+        file: object,
+        message: str,
+        row: int | None = None,
+        column: str | None = None,
+        sheet: str | None = None,
+    ) -> None:
+        self.file = str(file) if file is not None else None
+        self.message = message
+        self.row = row
+        self.column = column
+        self.sheet = sheet
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = []
+        if self.sheet:
+            where.append(f"sheet {self.sheet!r}")
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column:
+            where.append(f"column {self.column!r}")
+        text = self.message + (f" ({', '.join(where)})" if where else "")
+        return f"{self.file}: {text}" if self.file else text

@@ -1,0 +1,170 @@
+"""The KPI registry: a YAML file analysts can read and edit, validated on load."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from .errors import InputError
+from .sources import KNOWN_MEASURES
+
+KINDS = ("count", "proportion", "rate")
+DIRECTIONS = ("higher_is_better", "lower_is_better", "context")
+SOURCES = ("recorded_crime", "outcomes", "force_returns", "population")
+ASSIGNED = tuple(range(1, 23))  # all outcomes assigned: types 1-22, not 0 (not yet assigned)
+DEFAULT_REGISTRY = "config/kpis.yaml"
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a numerator or denominator comes from."""
+
+    source: str
+    codes: tuple[str, ...] = ()  # offence codes (recorded_crime, outcomes)
+    outcome_types: tuple[int, ...] = ()  # outcomes only
+    measure: str = ""  # force_returns only
+    column: str = ""  # population only: female | total
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """One indicator of the framework."""
+
+    id: str
+    name: str
+    definition: str
+    pillar: str
+    kind: str
+    direction: str
+    numerator: Source
+    denominator: Source | None
+    multiplier: float
+    unit: str
+    format: str
+    caveat: str
+
+    def display(self, value: float) -> str:
+        """The value as readers see it, e.g. ``6.1%`` or ``12,345``."""
+        return "–" if value != value else format(value, self.format)
+
+
+@dataclass(frozen=True)
+class Registry:
+    path: str
+    offence_groups: dict[str, tuple[str, ...]]
+    group_names: dict[str, str]
+    pillars: tuple[str, ...]
+    kpis: tuple[Kpi, ...]
+
+    def __getitem__(self, kpi_id: str) -> Kpi:
+        for kpi in self.kpis:
+            if kpi.id == kpi_id:
+                return kpi
+        raise KeyError(kpi_id)
+
+
+def _source(where: str, spec: object, groups: dict, fail) -> Source:
+    if not isinstance(spec, dict) or spec.get("source") not in SOURCES:
+        fail(f"{where}: 'source' must be one of {', '.join(SOURCES)}")
+    source = spec["source"]
+    if source in ("recorded_crime", "outcomes"):
+        group = spec.get("offences")
+        if group not in groups:
+            fail(f"{where}: unknown offence group {group!r} (known: {', '.join(groups)})")
+        types: tuple[int, ...] = ()
+        if source == "outcomes":
+            raw = spec.get("outcome_types")
+            if raw == "assigned":
+                types = ASSIGNED
+            elif isinstance(raw, list) and raw and all(t in range(0, 23) for t in raw):
+                types = tuple(int(t) for t in raw)
+            else:
+                fail(f"{where}: outcome_types must be 'assigned' or a list of types 0-22, not {raw!r}")
+        return Source(source, codes=groups[group], outcome_types=types)
+    if source == "force_returns":
+        measure = spec.get("measure")
+        if not isinstance(measure, str) or not measure:
+            fail(f"{where}: a force_returns source needs a 'measure'")
+        if measure not in KNOWN_MEASURES and not spec.get("custom", False):
+            fail(f"{where}: unknown measure {measure!r} (add 'custom: true' for an analyst's own measure)")
+        return Source(source, measure=measure)
+    column = spec.get("column")
+    if column not in ("female", "total"):
+        fail(f"{where}: population column must be 'female' or 'total', not {column!r}")
+    return Source(source, column=column)
+
+
+def load_registry(path: str | Path | None = None) -> Registry:
+    """Load and validate a registry file (the package's own by default)."""
+    if path is None:
+        ref = resources.files("vawgbook").joinpath(DEFAULT_REGISTRY)
+        label, text = str(ref), ref.read_text("utf-8")
+    else:
+        label = str(path)
+        try:
+            text = Path(path).read_text("utf-8")
+        except OSError as exc:
+            raise InputError(label, f"cannot read the KPI registry: {exc.strerror}") from None
+
+    def fail(message: str):
+        raise InputError(label, message)
+
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise InputError(label, f"is not valid YAML: {getattr(exc, 'problem', exc)}",
+                         row=mark.line + 1 if mark else None) from None
+    if not isinstance(data, dict) or not isinstance(data.get("kpis"), list):
+        fail("a KPI registry needs 'offence_groups' and a list 'kpis'")
+    groups, names = {}, {}
+    for gid, group in (data.get("offence_groups") or {}).items():
+        codes = group.get("codes") if isinstance(group, dict) else None
+        if not isinstance(codes, list) or not codes:
+            fail(f"offence group {gid!r}: 'codes' must be a non-empty list")
+        groups[gid] = tuple(str(c).strip().upper() for c in codes)
+        names[gid] = str(group.get("name", gid))
+    pillars = tuple(data.get("pillars") or ())
+    kpis, seen = [], set()
+    for i, entry in enumerate(data["kpis"]):
+        if not isinstance(entry, dict) or not entry.get("id"):
+            fail(f"kpis entry {i + 1} has no 'id'")
+        kid = str(entry["id"])
+        where = f"KPI {kid!r}"
+        if kid in seen:
+            fail(f"{where} is defined twice")
+        seen.add(kid)
+        for key in ("name", "pillar", "kind", "direction", "numerator"):
+            if key not in entry:
+                fail(f"{where} has no {key!r}")
+        if entry["kind"] not in KINDS:
+            fail(f"{where}: kind {entry['kind']!r} is not one of {', '.join(KINDS)}")
+        if entry["direction"] not in DIRECTIONS:
+            fail(f"{where}: direction {entry['direction']!r} is not one of {', '.join(DIRECTIONS)}")
+        if pillars and entry["pillar"] not in pillars:
+            fail(f"{where}: pillar {entry['pillar']!r} is not one of {', '.join(pillars)}")
+        numerator = _source(f"{where} numerator", entry["numerator"], groups, fail)
+        denominator = None
+        if entry["kind"] == "count":
+            if entry.get("denominator") is not None:
+                fail(f"{where}: a count has no denominator")
+        else:
+            if entry.get("denominator") is None:
+                fail(f"{where}: a {entry['kind']} needs a denominator")
+            denominator = _source(f"{where} denominator", entry["denominator"], groups, fail)
+        try:
+            multiplier = float(entry.get("multiplier", 1))
+            format(1.0, entry.get("format", ",.2f"))
+        except (TypeError, ValueError):
+            fail(f"{where}: multiplier must be a number and format a Python format spec")
+        kpis.append(Kpi(
+            id=kid, name=str(entry["name"]), definition=" ".join(str(entry.get("definition", "")).split()),
+            pillar=str(entry["pillar"]), kind=entry["kind"], direction=entry["direction"],
+            numerator=numerator, denominator=denominator, multiplier=multiplier,
+            unit=str(entry.get("unit", "")), format=str(entry.get("format", ",.2f")),
+            caveat=" ".join(str(entry.get("caveat", "")).split()),
+        ))
+    return Registry(label, groups, names, pillars, tuple(kpis))

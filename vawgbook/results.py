@@ -1,0 +1,144 @@
+"""The period's results table (``kpi_results.csv``) and the quarterly series behind it."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import stats
+from .errors import InputError
+from .forces import force_names
+from .kpis import TREND_QUARTERS, kpi_panel, national_panel, value
+from .periods import Quarter
+from .registry import Kpi, Registry
+from .sources import Dataset
+
+COLUMNS = [
+    "period", "force", "pillar", "kpi_id", "kpi_name", "kind", "direction", "comparison", "window",
+    "value", "numerator", "denominator", "ci_lower", "ci_upper", "baseline_value", "change",
+    "relative_change", "p_value", "q_value", "min_detectable_change", "assessment",
+    # Added to the contract's columns: how each test was done, and what a reader should know.
+    "method", "note",
+]
+QUARTERLY_COLUMNS = ["period", "force", "kpi_id", "numerator", "denominator", "value", "forces"]
+COMPARISONS = {"year_on_year": "12_months", "trend": f"{TREND_QUARTERS}_quarters"}
+FLOAT_FORMAT = "%.10g"  # fixed, so the same inputs give the same bytes
+DEFAULT_Q_THRESHOLD = 0.05
+_SOURCE_TABLES = {"recorded_crime": "crime", "outcomes": "outcomes",
+                  "force_returns": "returns", "population": "population"}
+
+
+@dataclass
+class PeriodResults:
+    """Everything computed for one period."""
+
+    period: Quarter
+    results: pd.DataFrame  # COLUMNS
+    quarterly: pd.DataFrame  # QUARTERLY_COLUMNS, every quarter up to the period
+    warnings: list[str] = field(default_factory=list)
+
+
+def _inputs_present(ds: Dataset, kpi: Kpi) -> bool:
+    sources = [kpi.numerator] + ([kpi.denominator] if kpi.denominator else [])
+    return all(getattr(ds, _SOURCE_TABLES[s.source]) is not None for s in sources)
+
+
+def _row(period: Quarter, unit: str, kpi: Kpi, comparison: str, result, note: str) -> dict:
+    return {
+        "period": str(period), "force": unit, "pillar": kpi.pillar, "kpi_id": kpi.id,
+        "kpi_name": kpi.name, "kind": kpi.kind, "direction": kpi.direction,
+        "comparison": comparison, "window": COMPARISONS[comparison],
+        "value": result.value, "numerator": result.numerator,
+        "denominator": result.denominator if kpi.kind != "count" else np.nan,
+        "ci_lower": result.ci_lower, "ci_upper": result.ci_upper,
+        "baseline_value": result.baseline_value, "change": result.change,
+        "relative_change": result.relative_change, "p_value": result.p_value,
+        "min_detectable_change": result.min_detectable_change,
+        "method": result.method, "note": "; ".join(n for n in (result.note, note) if n),
+        "insufficient": result.insufficient,
+    }
+
+
+def compute(ds: Dataset, registry: Registry, period: Quarter,
+            q_threshold: float = DEFAULT_Q_THRESHOLD) -> PeriodResults:
+    """Every KPI for every force and England and Wales, tested year on year and for trend."""
+    quarters = ds.quarters()
+    if period not in quarters:
+        span = f"{quarters[0].label} to {quarters[-1].label}" if quarters else "no quarters"
+        raise InputError(None, f"period {period.label} is not in the recorded crime data ({span})")
+    warnings = []
+    kpis = [k for k in registry.kpis if _inputs_present(ds, k)]
+    for kpi in registry.kpis:
+        if kpi not in kpis:
+            warnings.append(f"{kpi.id}: skipped, its input file is not in the data folder")
+    live = Registry(registry.path, registry.offence_groups, registry.group_names,
+                    registry.pillars, tuple(kpis))
+    panel = kpi_panel(ds, live)
+    panel = panel.loc[panel["qidx"] <= period.index]
+    national = national_panel(panel, live, period)
+    national["force"] = force_names().national
+
+    rows, quarterly = [], []
+    units = [force_names().national, *force_names().territorial]
+    for kpi in kpis:
+        by_unit = {force_names().national: national.loc[national["kpi_id"] == kpi.id]}
+        force_rows = panel.loc[panel["kpi_id"] == kpi.id]
+        by_unit.update(dict(tuple(force_rows.groupby("force", sort=False))))
+        for unit in units:
+            series = by_unit[unit].sort_values("qidx")
+            num = series["numerator"].to_numpy(float)
+            den = series["denominator"].to_numpy(float)
+            qoy = series["qidx"].to_numpy() % 4 + 1
+            note = ""
+            if unit == force_names().national and series["excluded"].iloc[0]:
+                note = f"England and Wales excluding {series['excluded'].iloc[0]} (incomplete data)"
+            den_arg = None if kpi.kind == "count" else den
+            yoy = stats.year_on_year(num, den_arg, qoy, kpi.kind, multiplier=kpi.multiplier)
+            trend = stats.trend(num, den_arg, qoy, kpi.kind, n_quarters=TREND_QUARTERS,
+                                multiplier=kpi.multiplier)
+            rows.append(_row(period, unit, kpi, "year_on_year", yoy, note))
+            rows.append(_row(period, unit, kpi, "trend", trend, note))
+            quarterly.append(pd.DataFrame({
+                "period": [str(Quarter.from_index(int(q))) for q in series["qidx"]],
+                "force": unit, "kpi_id": kpi.id, "numerator": num,
+                "denominator": den if kpi.kind != "count" else np.nan,
+                "value": value(kpi, num, den),
+                "forces": series["forces"].to_numpy() if "forces" in series else 1,
+            }))
+    results = pd.DataFrame(rows)
+    results["q_value"] = np.nan
+    for comparison in COMPARISONS:
+        mask = results["comparison"] == comparison
+        results.loc[mask, "q_value"] = stats.bh_qvalues(results.loc[mask, "p_value"].to_numpy(float))
+    results["assessment"] = [
+        stats.assess(r.change, r.q_value, r.direction, q_threshold=q_threshold,
+                     insufficient=r.insufficient)
+        for r in results.itertuples()
+    ]
+    results = results[COLUMNS]
+    quarterly = pd.concat(quarterly, ignore_index=True)[QUARTERLY_COLUMNS]
+    return PeriodResults(period, results, quarterly, warnings)
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """Write a CSV atomically (to a temporary file, then renamed over the old one)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            frame.to_csv(handle, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read_results(path: Path) -> pd.DataFrame:
+    """Read a results file written by :func:`write_csv`."""
+    return pd.read_csv(path, keep_default_na=True, na_values=[""], dtype={"period": str})
