@@ -110,6 +110,14 @@ def publish(data: DataOption, root: RootOption = Path("."), registry: RegistryOp
     _say(f"book built: {index}")
 
 
+@app.command()
+def golden(root: RootOption = Path(".")) -> None:
+    """Re-execute the template notebooks on the sample data: the outputs nbval checks against."""
+    from .notebooks import refresh_golden
+
+    refresh_golden(root, echo=_say)
+
+
 def main() -> None:
     """Entry point: run the app, turning known errors into one line and exit status 1."""
     try:

@@ -50,6 +50,15 @@ class Kpi:
         """The value as readers see it, e.g. ``6.1%`` or ``12,345``."""
         return "–" if value != value else format(value, self.format)
 
+    def display_change(self, change: float) -> str:
+        """A change as readers see it: percentage points for shares, signed otherwise."""
+        if change != change:
+            return "–"
+        if self.format.endswith("%"):
+            digits = self.format.rstrip("%").lstrip(",").lstrip(".") or "1"
+            return f"{change * 100:+.{digits}f} percentage points"
+        return format(change, "+" + self.format)
+
 
 @dataclass(frozen=True)
 class Registry:

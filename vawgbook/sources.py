@@ -203,6 +203,9 @@ def _outcomes(table: RawTable, quality: Quality) -> pd.DataFrame:
         closed = closed + values.fillna(0.0)
         all_na &= values.isna()
         not_provided |= marked
+    if RECORDED_CURRENT in columns:  # not used by any KPI, but its negatives are reported
+        values, _ = _numbers(table, RECORDED_CURRENT)
+        _negatives(table, values, RECORDED_CURRENT, quality)
     # Type 0 (not yet assigned) has no closed count; a row with no numbers at all carries none.
     closed = closed.where(~all_na)
     return pd.DataFrame({"force": force, "qidx": qidx, "offence_code": code,

@@ -1,0 +1,89 @@
+"""Building the HTML book with Jupyter Book 1.x from the periods already run.
+
+Notebooks are not re-executed by the book (``execute_notebooks: "off"`` in ``_config.yml``).
+The table of contents is written from the periods present, newest first. The book is built in
+a staging folder and swapped into ``_build/html`` only when the build succeeded.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+
+from .errors import InputError
+from .notebooks import NOTEBOOKS, periods_dir
+from .periods import Quarter
+
+TITLES = {"national_overview": "National overview"}
+
+
+def published_periods(root: Path) -> list[Quarter]:
+    """Periods with a complete folder under ``book/periods``, newest first."""
+    folder = periods_dir(root)
+    found = []
+    if folder.is_dir():
+        for path in folder.iterdir():
+            if path.is_dir() and not path.name.startswith("."):
+                try:
+                    found.append(Quarter.parse(path.name))
+                except InputError:
+                    continue
+    return sorted(found, reverse=True)
+
+
+def table_of_contents(periods: list[Quarter]) -> dict:
+    """The ``_toc.yml`` structure: the front page, then each period with its pages."""
+
+    def chapter(period: Quarter) -> dict:
+        base = f"book/periods/{period}"
+        return {"file": f"{base}/index", "title": period.label,
+                "sections": [{"file": f"{base}/{name}", "title": TITLES.get(name, name)}
+                             for name in NOTEBOOKS]}
+
+    parts = [{"caption": "Latest period", "chapters": [chapter(periods[0])]}]
+    if len(periods) > 1:
+        parts.append({"caption": "Earlier periods", "chapters": [chapter(p) for p in periods[1:]]})
+    parts.append({"caption": "About", "chapters": [{"file": "book/methods"}]})
+    return {"format": "jb-book", "root": "book/index", "parts": parts}
+
+
+def build_book(root: Path = Path("."), echo: Callable[[str], None] = print) -> Path:
+    """Build the book; returns the path of its front page."""
+    root = Path(root).resolve()
+    if not (root / "_config.yml").exists():
+        raise InputError(root / "_config.yml", "not found: run from the project folder or give --root")
+    periods = published_periods(root)
+    if not periods:
+        raise InputError(periods_dir(root), "no periods to publish: run `vawgbook run` first")
+    toc = root / "_toc.yml"
+    toc.write_text("# Written by `vawgbook build` from book/periods; do not edit.\n"
+                   + yaml.safe_dump(table_of_contents(periods), sort_keys=False), encoding="utf-8")
+    build_dir = root / "_build"
+    staging = build_dir / f".staging-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    echo(f"building the book ({len(periods)} periods)")
+    command = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()", "build",
+               str(root), "--path-output", str(staging), "--toc", str(toc),
+               "--config", str(root / "_config.yml"), "-W", "--keep-going", "--all", "-q"]
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0:
+        shutil.rmtree(staging, ignore_errors=True)
+        problems = [line for line in (done.stdout + done.stderr).splitlines()
+                    if "WARNING" in line or "ERROR" in line or "Error" in line]
+        detail = problems[0] if problems else (done.stderr.strip().splitlines() or ["unknown"])[-1]
+        raise InputError(root / "_config.yml",
+                         f"the book did not build; the last good book was kept: {detail}")
+    html = build_dir / "html"
+    old = build_dir / f".old-html-{os.getpid()}"
+    if html.exists():
+        os.replace(html, old)
+    os.replace(staging / "_build" / "html", html)
+    shutil.rmtree(old, ignore_errors=True)
+    shutil.rmtree(staging, ignore_errors=True)
+    return html / "index.html"
