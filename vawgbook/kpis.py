@@ -114,6 +114,7 @@ def national_panel(panel: pd.DataFrame, registry: Registry, period: Quarter) -> 
     ``excluded``. Returns columns ``kpi_id, qidx, numerator, denominator, forces, excluded``.
     """
     recent = range(period.index - TREND_QUARTERS + 1, period.index + 1)
+    quarters = sorted(panel["qidx"].unique())
     parts = []
     for kpi in registry.kpis:
         rows = panel.loc[panel["kpi_id"] == kpi.id]
@@ -128,7 +129,8 @@ def national_panel(panel: pd.DataFrame, registry: Registry, period: Quarter) -> 
             by_quarter["numerator"].count() == len(included))
         denominator = by_quarter["denominator"].sum(min_count=1).where(
             by_quarter["denominator"].count() == len(included))
-        part = pd.DataFrame({"numerator": numerator, "denominator": denominator}).reset_index()
+        part = pd.DataFrame({"numerator": numerator, "denominator": denominator})
+        part = part.reindex(pd.Index(quarters, name="qidx")).reset_index()
         if kpi.kind == "count":
             part["denominator"] = np.nan
         part.insert(0, "kpi_id", kpi.id)

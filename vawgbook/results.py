@@ -64,6 +64,17 @@ def _row(period: Quarter, unit: str, kpi: Kpi, comparison: str, result, note: st
     }
 
 
+def _tested(test, *args, **kwargs) -> stats.ChangeResult:
+    """Run a test; data it cannot use (a negative total, more successes than trials) is reported
+    as insufficient with the reason, rather than stopping the whole period."""
+    try:
+        return test(*args, **kwargs)
+    except ValueError as exc:
+        nan = np.nan
+        return stats.ChangeResult(nan, nan, nan, nan, nan, nan, nan, nan, nan, nan, "not tested",
+                                  insufficient=True, note=f"data cannot be tested: {exc}")
+
+
 def compute(ds: Dataset, registry: Registry, period: Quarter,
             q_threshold: float = DEFAULT_Q_THRESHOLD) -> PeriodResults:
     """Every KPI for every force and England and Wales, tested year on year and for trend."""
@@ -98,9 +109,9 @@ def compute(ds: Dataset, registry: Registry, period: Quarter,
             if unit == force_names().national and series["excluded"].iloc[0]:
                 note = f"England and Wales excluding {series['excluded'].iloc[0]} (incomplete data)"
             den_arg = None if kpi.kind == "count" else den
-            yoy = stats.year_on_year(num, den_arg, qoy, kpi.kind, multiplier=kpi.multiplier)
-            trend = stats.trend(num, den_arg, qoy, kpi.kind, n_quarters=TREND_QUARTERS,
-                                multiplier=kpi.multiplier)
+            yoy = _tested(stats.year_on_year, num, den_arg, qoy, kpi.kind, multiplier=kpi.multiplier)
+            trend = _tested(stats.trend, num, den_arg, qoy, kpi.kind, n_quarters=TREND_QUARTERS,
+                            multiplier=kpi.multiplier)
             rows.append(_row(period, unit, kpi, "year_on_year", yoy, note))
             rows.append(_row(period, unit, kpi, "trend", trend, note))
             quarterly.append(pd.DataFrame({
