@@ -132,10 +132,11 @@ def main() -> None:
     except Exception as exc:  # a click usage error, or a bug: still one line, no traceback
         import click
 
-        if isinstance(exc, click.ClickException):
+        # Typer (0.2x) bundles its own copy of click, whose exceptions derive from typer's.
+        if isinstance(exc, click.ClickException | typer.TyperException) and hasattr(exc, "show"):
             exc.show()
             sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Abort):
+        if isinstance(exc, click.exceptions.Abort | typer.Abort):
             _say("error: interrupted")
             sys.exit(1)
         if _state["debug"]:

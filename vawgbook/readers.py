@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,13 +89,17 @@ def _read_csv(path: Path, expected: list[str]) -> list[RawTable]:
     text = _decode(path, data)
     if not text.strip():
         raise InputError(path, "the file is empty")
+    # Blank lines are kept as blank rows (dropped later, row numbers kept) so that row numbers
+    # match the file's lines; blank lines above the header move the header down.
+    lead = re.match(r"(?:[ \t]*\r?\n)*", text).group(0)
     try:
         frame = pd.read_csv(
-            io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True
+            io.StringIO(text[len(lead):]), dtype=str, keep_default_na=False,
+            skipinitialspace=True, skip_blank_lines=False,
         )
     except pd.errors.ParserError as exc:
         raise InputError(path, f"is not a valid CSV table: {exc}") from None
-    return [_table(path, None, frame, header_row=1)]
+    return [_table(path, None, frame, header_row=1 + lead.count("\n"))]
 
 
 def _cell(value: object) -> str:

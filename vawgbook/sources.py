@@ -206,8 +206,9 @@ def _outcomes(table: RawTable, quality: Quality) -> pd.DataFrame:
     if RECORDED_CURRENT in columns:  # not used by any KPI, but its negatives are reported
         values, _ = _numbers(table, RECORDED_CURRENT)
         _negatives(table, values, RECORDED_CURRENT, quality)
-    # Type 0 (not yet assigned) has no closed count; a row with no numbers at all carries none.
-    closed = closed.where(~all_na)
+    # Type 0 (not yet assigned) has no closed count in either header (the older header's first
+    # column counts offences still open, not outcomes); a row with no numbers at all carries none.
+    closed = closed.where(~all_na & (otype != 0))
     return pd.DataFrame({"force": force, "qidx": qidx, "offence_code": code,
                          "outcome_type": otype.astype("int64"), "closed": closed,
                          "not_provided": not_provided, "_file": table.label,
