@@ -207,3 +207,18 @@ def test_national_rows_come_first_and_sum_forces(computed):
         & (computed["comparison"] == "year_on_year")
     ].iloc[0]
     assert national["value"] == 800  # two forces, 100 a quarter, four quarters
+
+
+def test_a_zero_denominator_quarter_is_data_not_a_gap():
+    registry = load_registry()
+    rows = [(f, i, "8Q", 1, 1) for f in FORCES for i in range(len(QUARTERS))]
+    rows += [(f, i, "8Q", 18, 1) for f in FORCES for i in range(len(QUARTERS))]
+    rows = [r for r in rows if not (r[0] == "Surrey" and r[1] == 3)]  # Surrey: no outcomes at all in Q3
+    out = outcomes(rows)
+    out = pd.concat([out, outcomes([("Surrey", 3, "8Q", 0, 5)])])  # present, but nothing assigned
+    panel = kpi_panel(dataset(crime=full_crime(), outcomes=out), registry)
+    assert panel_rows(panel, "vawg_charge_rate", "Surrey").loc[QUARTERS[3].index, "denominator"] == 0
+    national = national_panel(panel, registry, PERIOD)
+    charge = national.loc[national["kpi_id"] == "vawg_charge_rate"].set_index("qidx")
+    assert charge["forces"].iloc[0] == 2
+    assert charge.loc[QUARTERS[3].index, "denominator"] == 2  # Kent's 2, Surrey's 0

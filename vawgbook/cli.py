@@ -62,12 +62,14 @@ def kpis(data: DataOption, period: PeriodOption, out: Annotated[Path, typer.Opti
 
 
 @app.command()
-def validate(data: DataOption) -> None:
+def validate(data: DataOption, registry: RegistryOption = None) -> None:
     """Check the data folder and print a data-quality summary."""
     from .quality import summary_text
+    from .registry import load_registry
     from .sources import load
 
-    typer.echo(summary_text(load(data)))
+    reg = load_registry(registry)
+    typer.echo(summary_text(load(data), reg))
 
 
 @app.command()

@@ -99,10 +99,13 @@ def kpi_panel(ds: Dataset, registry: Registry) -> pd.DataFrame:
 
 
 def complete(kpi: Kpi, panel: pd.DataFrame) -> pd.Series:
-    """Whether each row has what the KPI needs (a numerator, and a positive denominator)."""
+    """Whether each row has data for the KPI: a numerator and, unless a count, a denominator.
+
+    A zero denominator in one quarter is data (no cases that quarter), not a gap.
+    """
     ok = panel["numerator"].notna()
     if kpi.kind != "count":
-        ok &= panel["denominator"].notna() & (panel["denominator"] > 0)
+        ok &= panel["denominator"].notna()
     return ok
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pandas as pd
 
 from .forces import force_names
+from .kpis import complete, kpi_panel
 from .periods import Quarter
+from .registry import Registry
 from .sources import Dataset
 
 _TABLES = {"recorded_crime": "crime", "outcomes": "outcomes", "force_returns": "returns"}
@@ -31,7 +33,22 @@ def coverage(ds: Dataset) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def summary_text(ds: Dataset) -> str:
+def kpi_gaps(ds: Dataset, registry: Registry, period: Quarter) -> pd.DataFrame:
+    """Forces that cannot be tested year on year for a KPI: a quarter missing in the 8 ending
+    with ``period``. Columns ``kpi_id, force, missing_quarters``."""
+    panel = kpi_panel(ds, registry)
+    last8 = set(range(period.index - 7, period.index + 1))
+    rows = []
+    for kpi in registry.kpis:
+        part = panel.loc[(panel["kpi_id"] == kpi.id) & panel["qidx"].isin(last8)]
+        missing = part.loc[~complete(kpi, part)]
+        for force, group in missing.groupby("force", sort=True):
+            quarters = ", ".join(Quarter.from_index(int(q)).label for q in sorted(group["qidx"]))
+            rows.append({"kpi_id": kpi.id, "force": force, "missing_quarters": quarters})
+    return pd.DataFrame(rows, columns=["kpi_id", "force", "missing_quarters"])
+
+
+def summary_text(ds: Dataset, registry: Registry | None = None) -> str:
     """A plain-text data-quality summary for the terminal."""
     q = ds.quality
     lines = ["Files read:"]
@@ -56,4 +73,14 @@ def summary_text(ds: Dataset) -> str:
     if q.set_aside:
         lines.append("Non-territorial bodies set aside (not in force or national figures):")
         lines += [f"  {s['file']}: {s['body']} ({s['rows']} rows)" for s in q.set_aside]
+    quarters = ds.quarters()
+    if registry is not None and quarters:
+        gaps = kpi_gaps(ds, registry, quarters[-1])
+        lines.append(f"KPIs that cannot be tested for {quarters[-1].label} "
+                     "(a quarter missing in the last two years):")
+        if gaps.empty:
+            lines.append("  none")
+        for kpi_id, group in gaps.groupby("kpi_id", sort=False):
+            forces = ", ".join(group["force"])
+            lines.append(f"  {kpi_id}: {len(group)} force(s): {forces}")
     return "\n".join(lines)
