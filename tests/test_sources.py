@@ -366,7 +366,7 @@ def test_workbook_with_notes_sheet_and_one_sheet_per_year(tmp_path, ext):
         ["Kent", qidx("2024-25-Q1"), "19C", 20.0],
     ]
     assert [(f["file"], f["rows"]) for f in ds.quality.files] == [
-        (f"{path} [2023-24]", 4), (f"{path} [2024-25]", 2)]
+        (f"{path.name} [2023-24]", 4), (f"{path.name} [2024-25]", 2)]
 
 
 def test_workbook_with_stray_empty_header_columns(tmp_path, ext):

@@ -7,6 +7,7 @@ a staging folder and swapped into ``_build/html`` only when the build succeeded.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -17,10 +18,10 @@ from pathlib import Path
 import yaml
 
 from .errors import InputError
-from .notebooks import NOTEBOOKS, periods_dir
+from .notebooks import periods_dir
 from .periods import Quarter
 
-TITLES = {"national_overview": "National overview"}
+PAGES_FILE = "pages.json"
 
 
 def published_periods(root: Path) -> list[Quarter]:
@@ -29,7 +30,7 @@ def published_periods(root: Path) -> list[Quarter]:
     found = []
     if folder.is_dir():
         for path in folder.iterdir():
-            if path.is_dir() and not path.name.startswith("."):
+            if path.is_dir() and not path.name.startswith(".") and (path / PAGES_FILE).exists():
                 try:
                     found.append(Quarter.parse(path.name))
                 except InputError:
@@ -37,18 +38,25 @@ def published_periods(root: Path) -> list[Quarter]:
     return sorted(found, reverse=True)
 
 
-def table_of_contents(periods: list[Quarter]) -> dict:
+def _chapter(root: Path, period: Quarter) -> dict:
+    """A period's entry: its index page, then its pages in the order they were run."""
+    base = f"book/periods/{period}"
+    listed = json.loads((periods_dir(root) / str(period) / PAGES_FILE).read_text("utf-8"))
+    sections = [{"file": f"{base}/{p['name']}", "title": p["title"]}
+                for p in listed if p["template"] != "force_profile"]
+    forces = [{"file": f"{base}/{p['name']}", "title": p["title"]}
+              for p in listed if p["template"] == "force_profile"]
+    if forces:
+        sections.append({"file": f"{base}/forces", "title": "Forces", "sections": forces})
+    return {"file": f"{base}/index", "title": period.label, "sections": sections}
+
+
+def table_of_contents(root: Path, periods: list[Quarter]) -> dict:
     """The ``_toc.yml`` structure: the front page, then each period with its pages."""
-
-    def chapter(period: Quarter) -> dict:
-        base = f"book/periods/{period}"
-        return {"file": f"{base}/index", "title": period.label,
-                "sections": [{"file": f"{base}/{name}", "title": TITLES.get(name, name)}
-                             for name in NOTEBOOKS]}
-
-    parts = [{"caption": "Latest period", "chapters": [chapter(periods[0])]}]
+    parts = [{"caption": "Latest period", "chapters": [_chapter(root, periods[0])]}]
     if len(periods) > 1:
-        parts.append({"caption": "Earlier periods", "chapters": [chapter(p) for p in periods[1:]]})
+        parts.append({"caption": "Earlier periods",
+                      "chapters": [_chapter(root, p) for p in periods[1:]]})
     parts.append({"caption": "About", "chapters": [{"file": "book/methods"}]})
     return {"format": "jb-book", "root": "book/index", "parts": parts}
 
@@ -63,7 +71,7 @@ def build_book(root: Path = Path("."), echo: Callable[[str], None] = print) -> P
         raise InputError(periods_dir(root), "no periods to publish: run `vawgbook run` first")
     toc = root / "_toc.yml"
     toc.write_text("# Written by `vawgbook build` from book/periods; do not edit.\n"
-                   + yaml.safe_dump(table_of_contents(periods), sort_keys=False), encoding="utf-8")
+                   + yaml.safe_dump(table_of_contents(root, periods), sort_keys=False), encoding="utf-8")
     build_dir = root / "_build"
     staging = build_dir / f".staging-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)

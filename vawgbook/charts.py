@@ -1,10 +1,16 @@
-"""Charts for the book: one theme, a colour-blind-safe palette, rendered offline as SVG.
+"""Charts for the book: one theme, a colour-blind-safe palette, rendered offline.
 
-Every chart has a title, axis titles with units, and a short text alternative
-(:func:`describe`); the data behind it is a table in the page.
+Charts are drawn with altair and rendered to SVG by vl-convert on the machine that runs the
+notebooks, so nothing is fetched when the book is read. Each chart reaches the page as a
+:class:`Figure`: an image with its text alternative as ``alt`` text and caption; the data
+behind it is a table on the same page.
 """
 
 from __future__ import annotations
+
+import hashlib
+import html
+import json
 
 import altair as alt
 import pandas as pd
@@ -13,66 +19,133 @@ from .periods import Quarter
 from .registry import Kpi
 
 # Okabe & Ito (2008), "Color universal design": distinguishable with the common colour-vision
-# deficiencies.
+# deficiencies. Lines also differ in dash pattern, so colour is never the only cue.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 FONT = "DejaVu Sans, Arial, sans-serif"
 WIDTH, HEIGHT = 560, 240
+VEGA_LITE_MIMETYPE = "application/vnd.vegalite.v5+json"
+NATIONAL = "England and Wales"
 
 
-def use_offline_renderer() -> None:
-    """Render charts as static SVG with vl-convert: nothing is fetched from the internet."""
-    alt.renderers.enable("svg")
-    alt.data_transformers.disable_max_rows()
+class Figure:
+    """A chart with its text alternative, for notebooks and the book.
+
+    In the book the chart is drawn in the reader's browser by Vega-Embed from the book's own
+    static files (``vawgbook build`` writes them), so it is interactive and nothing is fetched
+    from the internet. JupyterLab draws the Vega-Lite output itself. The description is the
+    chart's caption and accessible name.
+    """
+
+    def __init__(self, chart: alt.TopLevelMixin, description: str) -> None:
+        self.chart = chart
+        self.description = description
+
+    def spec(self) -> dict:
+        return self.chart.to_dict()
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        spec = self.spec()
+        text = json.dumps(spec, sort_keys=True, separators=(",", ":"))
+        # The id is a hash of the chart, so reruns give the same page; "</" is escaped so that
+        # text from the data can never close the script element.
+        view = "vawg-chart-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+        safe = text.replace("</", "<\\/")
+        caption = html.escape(self.description)
+        page = (
+            f'<figure class="vawg-chart" aria-label="{caption}">'
+            f'<div id="{view}" class="vawg-chart-view" role="img" aria-label="{caption}"></div>'
+            f'<figcaption>{caption}</figcaption>'
+            f'<script type="application/json" id="{view}-spec">{safe}</script>'
+            f'<script>vawgChart("{view}")</script></figure>'
+        )
+        return {"text/html": page, VEGA_LITE_MIMETYPE: spec, "text/plain": self.description}
+
+    def __repr__(self) -> str:
+        return self.description
+
+
+# Defined once per page by the book's static script (see vawgbook.book): draws a chart from its
+# JSON spec, or says why it cannot.
+CHART_SCRIPT = """
+window.vawgChart = function (id) {
+  var target = document.getElementById(id);
+  var spec = JSON.parse(document.getElementById(id + "-spec").textContent);
+  if (!window.vegaEmbed) { target.textContent = "(The chart needs the book's vega-bundle.js.)"; return; }
+  window.vegaEmbed(target, spec, {actions: false, renderer: "svg"}).catch(function (error) {
+    target.textContent = "(The chart could not be drawn: " + error + ")";
+  });
+};
+"""
 
 
 def _axis_format(kpi: Kpi) -> str:
-    return ".0%" if kpi.format.endswith("%") else ("~s" if kpi.kind == "count" else ".2~f")
+    return ".1~%" if kpi.format.endswith("%") else (",.0f" if kpi.kind == "count" else ".2~f")
 
 
 def _units(kpi: Kpi) -> str:
-    if kpi.kind == "proportion":
-        return f"{kpi.unit} (%)"
-    return kpi.unit
+    unit = kpi.unit[:1].upper() + kpi.unit[1:]
+    return f"{unit} (%)" if kpi.format.endswith("%") else unit
+
+
+def _series(quarterly: pd.DataFrame, kpi: Kpi, places: list[str]) -> pd.DataFrame:
+    data = quarterly.loc[(quarterly["kpi_id"] == kpi.id) & quarterly["force"].isin(places)]
+    return data.assign(
+        quarter=[Quarter.parse(p).label for p in data["period"]],
+        display=[kpi.display(v) for v in data["value"]],
+        place=data["force"],
+    )[["quarter", "value", "display", "place"]]
 
 
 def trend_chart(quarterly: pd.DataFrame, kpi: Kpi, force: str) -> alt.Chart:
-    """The KPI's quarterly series for one force (or England and Wales), oldest to latest."""
-    data = quarterly.loc[(quarterly["kpi_id"] == kpi.id) & (quarterly["force"] == force)]
-    data = data.assign(
-        quarter=[Quarter.parse(p).label for p in data["period"]],
-        display=[kpi.display(v) for v in data["value"]],
-    )[["quarter", "value", "display"]]
-    order = list(data["quarter"])
-    base = alt.Chart(data, title=alt.Title(f"{kpi.name}, {force}", subtitle="Each quarter"))
+    """The KPI's quarterly series for a force, with England and Wales beside it for rates
+    and proportions (counts are on different scales, so they are shown alone)."""
+    places = [force] if force == NATIONAL or kpi.kind == "count" else [force, NATIONAL]
+    data = _series(quarterly, kpi, places)
+    order = list(dict.fromkeys(data["quarter"]))
     x = alt.X("quarter:O", sort=order, title="Financial quarter", axis=alt.Axis(labelAngle=-45))
     y = alt.Y("value:Q", title=_units(kpi), axis=alt.Axis(format=_axis_format(kpi)),
               scale=alt.Scale(zero=kpi.kind == "count"))
-    line = base.mark_line(color=PALETTE[0]).encode(x=x, y=y)
-    points = base.mark_point(color=PALETTE[0], filled=True, size=30).encode(
-        x=x, y=y, tooltip=[alt.Tooltip("quarter:O", title="Quarter"),
-                           alt.Tooltip("display:N", title=kpi.name)])
-    return _theme(line + points)
+    colour = alt.Color("place:N", title=None, sort=places,
+                       scale=alt.Scale(domain=places, range=PALETTE[: len(places)]),
+                       legend=alt.Legend(orient="top") if len(places) > 1 else None)
+    dash = alt.StrokeDash("place:N", sort=places, legend=None,
+                          scale=alt.Scale(domain=places, range=[[1, 0], [6, 3]][: len(places)]))
+    base = alt.Chart(data, title=alt.Title(f"{kpi.name}, {force}", subtitle="Each quarter"))
+    lines = base.mark_line().encode(x=x, y=y, color=colour, strokeDash=dash)
+    points = base.mark_point(filled=True, size=30).encode(
+        x=x, y=y, color=colour,
+        tooltip=[alt.Tooltip("place:N", title="Area"), alt.Tooltip("quarter:O", title="Quarter"),
+                 alt.Tooltip("display:N", title=kpi.name)])
+    return _theme(lines + points)
 
 
-def _theme(chart: alt.Chart) -> alt.Chart:
-    return chart.properties(width=WIDTH, height=HEIGHT).configure(
-        font=FONT
-    ).configure_title(anchor="start", fontSize=14, subtitleColor="#444").configure_axis(
-        labelFontSize=11, titleFontSize=12, gridColor="#e5e5e5"
-    ).configure_view(stroke=None)
+def _theme(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    return chart.properties(width=WIDTH, height=HEIGHT).configure(font=FONT).configure_title(
+        anchor="start", fontSize=14, subtitleColor="#444"
+    ).configure_axis(labelFontSize=11, titleFontSize=12, gridColor="#e5e5e5").configure_view(stroke=None)
+
+
+def _in_sentence(name: str) -> str:
+    """A name inside a sentence: lower-case first letter unless it starts an acronym (VAWG)."""
+    return name if name[:2].isupper() else name[:1].lower() + name[1:]
 
 
 def describe(quarterly: pd.DataFrame, kpi: Kpi, force: str) -> str:
-    """A text alternative for :func:`trend_chart`: the range and the first and latest values."""
+    """A text alternative for :func:`trend_chart`: the span, first and latest values, range."""
     data = quarterly.loc[(quarterly["kpi_id"] == kpi.id) & (quarterly["force"] == force)]
     data = data.dropna(subset=["value"])
     if data.empty:
-        return f"Chart of {kpi.name.lower()} for {force}: no data."
+        return f"Chart of {_in_sentence(kpi.name)} for {force}: no data."
     first, last = data.iloc[0], data.iloc[-1]
     low, high = data["value"].min(), data["value"].max()
     return (
-        f"Line chart of {kpi.name.lower()} for {force} each quarter from "
+        f"Line chart of {_in_sentence(kpi.name)} for {force} each quarter from "
         f"{Quarter.parse(first['period']).label} ({kpi.display(first['value'])}) to "
         f"{Quarter.parse(last['period']).label} ({kpi.display(last['value'])}), ranging from "
         f"{kpi.display(low)} to {kpi.display(high)}."
     )
+
+
+def trend_figure(quarterly: pd.DataFrame, kpi: Kpi, force: str) -> Figure:
+    """:func:`trend_chart` with its text alternative, ready for a page."""
+    return Figure(trend_chart(quarterly, kpi, force), describe(quarterly, kpi, force))

@@ -49,8 +49,9 @@ def kpis(data: DataOption, period: PeriodOption, out: Annotated[Path, typer.Opti
     """Compute the period's KPI results (kpi_results.csv) without notebooks."""
     from .periods import Quarter
     from .registry import load_registry
-    from .results import compute, write_csv
+    from .results import compute
     from .sources import load
+    from .tables import write_csv
 
     quarter = Quarter.parse(period)
     reg = load_registry(registry)
@@ -72,14 +73,20 @@ def validate(data: DataOption, registry: RegistryOption = None) -> None:
     typer.echo(summary_text(load(data), reg))
 
 
+WorkersOption = Annotated[
+    int | None, typer.Option("--workers", help="Notebooks run at once (default: one per core).")
+]
+
+
 @app.command()
 def run(data: DataOption, period: PeriodOption, root: RootOption = Path("."),
-        registry: RegistryOption = None) -> None:
+        registry: RegistryOption = None, workers: WorkersOption = None) -> None:
     """Execute the period's notebooks into book/periods/PERIOD (swapped in only on success)."""
     from .notebooks import run_period
     from .periods import Quarter
 
-    folder = run_period(data, Quarter.parse(period), root=root, registry=registry, echo=_say)
+    folder = run_period(data, Quarter.parse(period), root=root, registry=registry, echo=_say,
+                        workers=workers)
     _say(f"period ready: {folder}")
 
 
@@ -95,8 +102,16 @@ def build(root: RootOption = Path(".")) -> None:
 @app.command()
 def publish(data: DataOption, root: RootOption = Path("."), registry: RegistryOption = None,
             periods: Annotated[int | None, typer.Option(help="Only the last N periods.")] = None,
-            ) -> None:
-    """Run every period in the data (or the last N) and build the book."""
+            force_pages: Annotated[str, typer.Option(
+                help="Force pages for the 'latest' period only, or for 'all' periods.")] = "latest",
+            workers: WorkersOption = None) -> None:
+    """Run every period in the data (or the last N) and build the book.
+
+    Earlier periods get their national, pillar, comparison and data-quality pages; the 43 force
+    pages are made for the latest period unless --force-pages all.
+    """
+    if force_pages not in ("latest", "all"):
+        raise typer.BadParameter("must be 'latest' or 'all'", param_hint="--force-pages")
     from .book import build_book
     from .notebooks import run_period
     from .sources import load
@@ -107,7 +122,8 @@ def publish(data: DataOption, root: RootOption = Path("."), registry: RegistryOp
     if periods is not None:
         quarters = quarters[-periods:] if periods > 0 else []
     for quarter in quarters:
-        run_period(data, quarter, root=root, registry=registry, echo=_say)
+        run_period(data, quarter, root=root, registry=registry, echo=_say, workers=workers,
+                   with_forces=force_pages == "all" or quarter == quarters[-1])
     index = build_book(root, echo=_say)
     _say(f"book built: {index}")
 

@@ -1,42 +1,95 @@
-"""Executing the template notebooks for a period with papermill, atomically.
+"""Executing the template notebooks for a period with papermill, in parallel and atomically.
 
-A period is computed once (``kpi_results.csv`` and ``kpi_quarterly.csv``), its notebooks are
-executed into a staging folder beside the published one, and the staging folder replaces the
-published period only when every notebook succeeded. On failure the published period is left
-as it was and the failed notebooks are kept for inspection.
+A period is computed once (``kpi_results.csv`` and friends, shared by every notebook), its
+notebooks are executed into a staging folder beside the published one, and the staging folder
+replaces the published period only when every notebook succeeded. On failure the published
+period is left as it was and the failed notebooks are kept in ``.failed-PERIOD`` for inspection.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
+import time
 from collections.abc import Callable
+from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 
+from .charts import VEGA_LITE_MIMETYPE
 from .errors import InputError
+from .forces import force_names
+from .manifest import build_manifest, write_manifest
 from .periods import Quarter
+from .quality import report_tables, revisions
 from .registry import load_registry
-from .report import QUARTERLY_FILE, RESULTS_FILE
-from .results import compute, write_csv
+from .report import QUALITY_FILE, QUARTERLY_FILE, RESULTS_FILE, REVISIONS_FILE
+from .results import compute
 from .sources import load
+from .tables import read_results, write_csv
 
-NOTEBOOKS = ("national_overview",)
 KERNEL = "python3"
 HIDDEN_CELL_TAGS = {"parameters", "injected-parameters"}
+PERIOD_PAGES = ("what_is_working", "national_overview", "force_comparison", "data_quality")
+TEMPLATES = (*PERIOD_PAGES, "pillar", "force_profile")
+MANIFEST_FILE = "manifest.json"
+
+
+@dataclass(frozen=True)
+class Page:
+    """One notebook to execute: its template, output name, title and extra parameters."""
+
+    template: str
+    name: str
+    title: str
+    parameters: tuple[tuple[str, str], ...] = ()
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+PAGE_TITLES = {"what_is_working": "What is and isn't working", "national_overview": "National overview",
+               "force_comparison": "Forces compared", "data_quality": "Data quality"}
+
+
+def pages(pillars: tuple[str, ...], with_forces: bool = True) -> list[Page]:
+    """Every page of a period: the period pages, one per pillar, one per force."""
+    out = [Page(name, name, PAGE_TITLES[name]) for name in PERIOD_PAGES]
+    out += [Page("pillar", f"pillar-{slug(p)}", p[:1].upper() + p[1:], (("pillar", p),))
+            for p in pillars]
+    if with_forces:
+        out += [Page("force_profile", f"force-{slug(f)}", f, (("force", f),))
+                for f in force_names().territorial]
+    return out
 
 
 def periods_dir(root: Path) -> Path:
     return Path(root) / "book" / "periods"
 
 
-def _tag_for_book(path: Path) -> None:
-    """Hide code from readers: parameter cells entirely, other code cells' input only."""
-    nb = nbformat.read(path, as_version=4)
+def _without_timing(nb):
+    """Drop papermill's timing metadata, so that reruns give the same files."""
+    nb.metadata.pop("papermill", None)
+    for cell in nb.cells:
+        cell.metadata.pop("papermill", None)
+        cell.metadata.pop("execution", None)
+    return nb
+
+
+def _tidy_for_book(path: Path) -> None:
+    """Hide code from readers (parameter cells entirely, other code cells' input only), and drop
+    the Vega-Lite output that JupyterLab draws: the book draws the HTML version of each chart."""
+    nb = _without_timing(nbformat.read(path, as_version=4))
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
+        for output in cell.get("outputs", []):
+            output.get("data", {}).pop(VEGA_LITE_MIMETYPE, None)
         tags = set(cell.metadata.get("tags", []))
         tags.add("remove-cell" if tags & HIDDEN_CELL_TAGS else "remove-input")
         cell.metadata["tags"] = sorted(tags)
@@ -44,8 +97,38 @@ def _tag_for_book(path: Path) -> None:
 
 
 def _index_page(period: Quarter) -> str:
-    return (f"# {period.label}\n\nFigures for {period.months} and the {period.year_ending}.\n\n"
-            "```{tableofcontents}\n```\n")
+    return (f"# {period.label}\n\nFigures for {period.months} and the {period.year_ending}, compared "
+            "with the 12 months before.\n\n```{tableofcontents}\n```\n")
+
+
+def _quiet_worker(log: str) -> None:
+    """Send this worker's stderr (and its kernels' start-up chatter) to a log file."""
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(fd, 2)
+
+
+def _execute(template: str, output: str, parameters: dict, cwd: str) -> None:
+    """Run one notebook (in a worker process); raises papermill's error on a failing cell."""
+    import papermill
+
+    papermill.execute_notebook(template, output, parameters=parameters, cwd=cwd,
+                               kernel_name=KERNEL, progress_bar=False, log_output=False)
+    _tidy_for_book(Path(output))
+
+
+class _PageFailed(Exception):
+    def __init__(self, page: Page, message: str) -> None:
+        super().__init__(message)
+        self.page = page
+        self.message = message
+
+
+def _failure_message(exc: BaseException) -> str:
+    cell = getattr(exc, "cell_index", None)
+    where = f"cell {cell}: " if cell is not None else ""
+    name = getattr(exc, "ename", type(exc).__name__)
+    value = getattr(exc, "evalue", str(exc))
+    return f"{where}{name}: {value}".strip()
 
 
 def _swap(staging: Path, final: Path) -> None:
@@ -57,18 +140,29 @@ def _swap(staging: Path, final: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def run_period(data_dir: Path, period: Quarter, root: Path = Path("."),
-               registry: Path | None = None, echo: Callable[[str], None] = print) -> Path:
-    """Compute the period's results and execute every template notebook for it."""
-    import papermill
+def _progress(total: int, label: str):
+    from tqdm import tqdm
 
+    return tqdm(total=total, desc=label, unit="page", leave=False, disable=None)
+
+
+def run_period(data_dir: Path, period: Quarter, root: Path = Path("."),
+               registry: Path | None = None, echo: Callable[[str], None] = print,
+               workers: int | None = None, with_forces: bool = True) -> Path:
+    """Compute the period's results once and execute every page's notebook for it."""
+    started = time.perf_counter()
     root = Path(root).resolve()
     data_dir = Path(data_dir).resolve()
     templates = root / "notebooks"
+    missing = [t for t in TEMPLATES if not (templates / f"{t}.ipynb").exists()]
+    if missing:
+        raise InputError(templates, f"template notebook(s) missing: {', '.join(missing)}")
     reg = load_registry(registry)
-    results = compute(load(data_dir), reg, period)
+    ds = load(data_dir)
+    results = compute(ds, reg, period)
     for warning in results.warnings:
         echo(f"warning: {warning}")
+    computed = time.perf_counter()
 
     out_dir = periods_dir(root)
     final = out_dir / str(period)
@@ -78,36 +172,71 @@ def run_period(data_dir: Path, period: Quarter, root: Path = Path("."),
     try:
         write_csv(results.results, staging / RESULTS_FILE)
         write_csv(results.quarterly, staging / QUARTERLY_FILE)
+        (staging / QUALITY_FILE).write_text(
+            json.dumps(report_tables(ds, reg, period), indent=1, sort_keys=True, default=str) + "\n",
+            encoding="utf-8")
+        previous = out_dir / str(period - 1) / QUARTERLY_FILE
+        if previous.exists():
+            write_csv(revisions(read_results(previous), results.quarterly), staging / REVISIONS_FILE)
+        write_manifest(build_manifest(data_dir, ds, str(period), root, registry), staging / MANIFEST_FILE)
+        todo = pages(reg.pillars, with_forces)
         (staging / "index.md").write_text(_index_page(period), encoding="utf-8")
-        parameters = {
-            # Relative paths: staging and final folders are at the same depth.
-            "data_dir": os.path.relpath(data_dir, staging),
-            "period": str(period),
-            "results_dir": ".",
-            "registry": str(Path(registry).resolve()) if registry else None,
-        }
-        for name in NOTEBOOKS:
-            echo(f"{period}: running {name}")
-            output = staging / f"{name}.ipynb"
-            try:
-                papermill.execute_notebook(
-                    str(templates / f"{name}.ipynb"), str(output), parameters=parameters,
-                    cwd=str(staging), kernel_name=KERNEL, progress_bar=False, log_output=False,
-                )
-            except papermill.PapermillExecutionError as exc:
-                failed = out_dir / f".failed-{period}"
-                shutil.rmtree(failed, ignore_errors=True)
-                os.replace(staging, failed)
-                raise InputError(
-                    failed / f"{name}.ipynb",
-                    f"notebook failed in cell {exc.cell_index}: {exc.ename}: {exc.evalue}; "
-                    f"the published {period} pages were left as they were",
-                ) from None
-            _tag_for_book(output)
+        if with_forces:
+            (staging / "forces.md").write_text(
+                "# Forces\n\nOne page for each of the 43 territorial police forces of England and "
+                "Wales.\n\n```{tableofcontents}\n```\n", encoding="utf-8")
+        _execute_all(todo, templates, staging, data_dir, period, registry, workers, echo)
+        (staging / "pages.json").write_text(json.dumps(
+            [{"name": p.name, "title": p.title, "template": p.template} for p in todo], indent=1) + "\n",
+            encoding="utf-8")
         _swap(staging, final)
+    except _PageFailed as exc:
+        failed = out_dir / f".failed-{period}"
+        shutil.rmtree(failed, ignore_errors=True)
+        os.replace(staging, failed)
+        raise InputError(
+            failed / f"{exc.page.name}.ipynb",
+            f"notebook {exc.page.template}.ipynb failed in {exc.message}; "
+            f"the published {period} pages were left as they were",
+        ) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    done = time.perf_counter()
+    echo(f"{period}: {len(todo)} pages in {done - started:.0f} s "
+         f"(computing {computed - started:.0f} s, notebooks {done - computed:.0f} s)")
     return final
+
+
+def _execute_all(todo: list[Page], templates: Path, staging: Path, data_dir: Path, period: Quarter,
+                 registry: Path | None, workers: int | None, echo: Callable[[str], None]) -> None:
+    """Execute the pages in parallel; on the first failure stop and report it in one line."""
+    common = {
+        # Relative paths: staging and final folders are at the same depth.
+        "data_dir": os.path.relpath(data_dir, staging),
+        "period": str(period),
+        "results_dir": ".",
+        "registry": str(Path(registry).resolve()) if registry else None,
+    }
+    workers = workers or max(1, min(len(todo), os.cpu_count() or 1))
+    log = str(staging / ".kernels.log")
+    with ProcessPoolExecutor(workers, initializer=_quiet_worker, initargs=(log,)) as pool:
+        futures = {
+            pool.submit(_execute, str(templates / f"{page.template}.ipynb"),
+                        str(staging / f"{page.name}.ipynb"), {**common, **dict(page.parameters)},
+                        str(staging)): page
+            for page in todo
+        }
+        with _progress(len(futures), str(period)) as bar:
+            pending = set(futures)
+            while pending:
+                finished, pending = wait(pending, return_when=FIRST_EXCEPTION)
+                bar.update(len(finished))
+                failed = [f for f in finished if f.exception() is not None]
+                if failed:
+                    for future in pending:
+                        future.cancel()
+                    raise _PageFailed(futures[failed[0]], _failure_message(failed[0].exception()))
+    Path(log).unlink(missing_ok=True)
 
 
 def refresh_golden(root: Path = Path("."), echo: Callable[[str], None] = print) -> None:
@@ -119,14 +248,9 @@ def refresh_golden(root: Path = Path("."), echo: Callable[[str], None] = print) 
     import papermill
 
     templates = Path(root).resolve() / "notebooks"
-    for name in NOTEBOOKS:
+    for name in TEMPLATES:
         path = templates / f"{name}.ipynb"
         echo(f"re-executing {path}")
         papermill.execute_notebook(str(path), str(path), cwd=str(templates), kernel_name=KERNEL,
                                    progress_bar=False)
-        nb = nbformat.read(path, as_version=4)
-        nb.metadata.pop("papermill", None)
-        for cell in nb.cells:
-            cell.metadata.pop("papermill", None)
-            cell.metadata.pop("execution", None)
-        nbformat.write(nb, path)
+        nbformat.write(_without_timing(nbformat.read(path, as_version=4)), path)

@@ -84,3 +84,34 @@ def summary_text(ds: Dataset, registry: Registry | None = None) -> str:
             forces = ", ".join(group["force"])
             lines.append(f"  {kpi_id}: {len(group)} force(s): {forces}")
     return "\n".join(lines)
+
+
+def report_tables(ds: Dataset, registry: Registry, period: Quarter) -> dict[str, list[dict]]:
+    """Everything the data-quality page shows, as plain records (saved with each period)."""
+    q = ds.quality
+    return {
+        "files": q.files,
+        "coverage": coverage(ds).to_dict("records"),
+        "kpi_gaps": kpi_gaps(ds, registry, period).to_dict("records"),
+        "not_provided": q.not_provided,
+        "negatives": q.negatives,
+        "set_aside": q.set_aside,
+        "unknown_measures": q.unknown_measures,
+    }
+
+
+def revisions(previous: pd.DataFrame, current: pd.DataFrame, tolerance: float = 1e-9) -> pd.DataFrame:
+    """Quarterly figures that differ between the last period's data and this period's.
+
+    Both frames are ``kpi_quarterly.csv`` tables. Home Office tables are revised as forces
+    resubmit data, so a reader should know when a published figure moved.
+    """
+    key = ["period", "force", "kpi_id"]
+    both = previous.merge(current, on=key, suffixes=("_before", "_now"))
+    changed = pd.Series(False, index=both.index)
+    for column in ("numerator", "denominator"):
+        before, now = both[f"{column}_before"], both[f"{column}_now"]
+        moved = (before - now).abs() > tolerance * before.abs().clip(lower=1)
+        changed |= moved.fillna(False) | (before.isna() != now.isna())
+    out = both.loc[changed, key + ["value_before", "value_now"]]
+    return out.sort_values(key).reset_index(drop=True)

@@ -34,7 +34,13 @@ class RawTable:
 
     @property
     def label(self) -> str:
+        """The path as given, with the sheet: for error messages."""
         return str(self.path) if self.sheet is None else f"{self.path} [{self.sheet}]"
+
+    @property
+    def name(self) -> str:
+        """The file name alone, with the sheet: for reports, which must not show local paths."""
+        return self.path.name if self.sheet is None else f"{self.path.name} [{self.sheet}]"
 
     def error(self, message: str, row: int | None = None, column: str | None = None) -> InputError:
         return InputError(self.path, message, row=row, column=column, sheet=self.sheet)

@@ -6,18 +6,23 @@ Notebooks stay thin: one call per cell into this module, :mod:`vawgbook.charts` 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
+from . import narrative
+from .forces import force_names
 from .periods import Quarter
 from .registry import Registry, load_registry
-from .results import PeriodResults, compute, read_results
-from .sources import load
+from .tables import read_results
 
 RESULTS_FILE = "kpi_results.csv"
 QUARTERLY_FILE = "kpi_quarterly.csv"
+QUALITY_FILE = "data_quality.json"
+REVISIONS_FILE = "revisions.csv"
+NATIONAL = "England and Wales"
 ASSESSMENT_LABELS = {
     # Words and symbols, so that meaning never rests on colour alone.
     "improving": "▲ Improving",
@@ -31,12 +36,17 @@ ASSESSMENT_LABELS = {
 
 @dataclass
 class Report:
-    """A period's results with the registry that defines them."""
+    """A period's results with the registry that defines them and the data-quality record."""
 
     period: Quarter
     results: pd.DataFrame
     quarterly: pd.DataFrame
     registry: Registry
+    quality: dict = field(default_factory=dict)
+    revisions: pd.DataFrame | None = None
+
+    def yoy(self) -> pd.DataFrame:
+        return self.results.loc[self.results["comparison"] == "year_on_year"]
 
 
 def period_results(data_dir: str | Path, period: str | None = None,
@@ -47,14 +57,25 @@ def period_results(data_dir: str | Path, period: str | None = None,
     ``period`` None means the latest quarter in the data.
     """
     reg = load_registry(registry)
-    if results_dir is not None and (Path(results_dir) / RESULTS_FILE).exists():
-        results = read_results(Path(results_dir) / RESULTS_FILE)
-        quarterly = read_results(Path(results_dir) / QUARTERLY_FILE)
-        return Report(Quarter.parse(results["period"].iloc[0]), results, quarterly, reg)
+    folder = Path(results_dir) if results_dir is not None else None
+    if folder is not None and (folder / RESULTS_FILE).exists():
+        results = read_results(folder / RESULTS_FILE)
+        quarterly = read_results(folder / QUARTERLY_FILE)
+        quality_tables = json.loads((folder / QUALITY_FILE).read_text("utf-8")) \
+            if (folder / QUALITY_FILE).exists() else {}
+        revisions = read_results(folder / REVISIONS_FILE) if (folder / REVISIONS_FILE).exists() else None
+        return Report(Quarter.parse(results["period"].iloc[0]), results, quarterly, reg,
+                      quality_tables, revisions)
+    # Computing here (a notebook run on its own) needs the statistics; reading does not.
+    from .quality import report_tables
+    from .results import compute
+    from .sources import load
+
     ds = load(Path(data_dir))
     quarter = Quarter.parse(period) if period else ds.quarters()[-1]
-    computed: PeriodResults = compute(ds, reg, quarter)
-    return Report(quarter, computed.results, computed.quarterly, reg)
+    computed = compute(ds, reg, quarter)
+    return Report(quarter, computed.results, computed.quarterly, reg,
+                  report_tables(ds, reg, quarter))
 
 
 def heading(report: Report) -> str:
@@ -64,16 +85,19 @@ def heading(report: Report) -> str:
             f"{p.year_ending}; they are compared with the 12 months before.")
 
 
-def national_table(report: Report) -> pd.DataFrame:
-    """Every national KPI: 12-month value, previous 12 months, change, interval, assessment."""
-    rows = report.results.loc[(report.results["force"] == "England and Wales")
-                              & (report.results["comparison"] == "year_on_year")]
+def pillar_heading(pillar: str) -> str:
+    """The pillar's name as a heading (Markdown)."""
+    return f"## {pillar[:1].upper()}{pillar[1:]}"
+
+
+def _kpi_rows(report: Report, rows: pd.DataFrame, index: list[str]) -> pd.DataFrame:
+    """Results rows as readers see them, labelled by the ``index`` columns (Indicator, Force)."""
     out = []
     for r in rows.itertuples():
         kpi = report.registry[r.kpi_id]
         out.append({
-            "Pillar": r.pillar.capitalize(),
             "Indicator": kpi.name,
+            "Force": r.force,
             "Last 12 months": kpi.display(r.value),
             "95% interval": (f"{kpi.display(r.ci_lower)} to {kpi.display(r.ci_upper)}"
                              if r.ci_lower == r.ci_lower else "–"),
@@ -81,7 +105,40 @@ def national_table(report: Report) -> pd.DataFrame:
             "Change": kpi.display_change(r.change),
             "Assessment": ASSESSMENT_LABELS[r.assessment],
         })
-    return pd.DataFrame(out).set_index("Indicator")
+    table = pd.DataFrame(out, columns=["Indicator", "Force", "Last 12 months", "95% interval",
+                                       "Previous 12 months", "Change", "Assessment"])
+    return table.drop(columns=[c for c in ("Indicator", "Force") if c not in index]).set_index(index)
+
+
+def national_table(report: Report, pillar: str | None = None) -> pd.DataFrame:
+    """Every national KPI (or a pillar's): 12 months, previous 12, change, interval, assessment."""
+    return force_table(report, NATIONAL, pillar)
+
+
+def force_table(report: Report, force: str, pillar: str | None = None) -> pd.DataFrame:
+    """One force's KPIs, year on year."""
+    rows = report.yoy().loc[lambda d: d["force"] == force]
+    if pillar is not None:
+        rows = rows.loc[rows["pillar"] == pillar]
+    return _kpi_rows(report, rows, ["Indicator"])
+
+
+def comparison_table(report: Report, kpi_id: str) -> pd.DataFrame:
+    """Every force side by side for one KPI (England and Wales first), year on year."""
+    rows = report.yoy().loc[lambda d: d["kpi_id"] == kpi_id]
+    return _kpi_rows(report, rows, ["Force"])
+
+
+def pillar_kpis(report: Report, pillar: str) -> list[str]:
+    """The ids of the KPIs in a pillar, in registry order, that have results."""
+    present = set(report.results["kpi_id"])
+    return [k.id for k in report.registry.kpis if k.pillar == pillar and k.id in present]
+
+
+def kpi_ids(report: Report) -> list[str]:
+    """Every KPI with results, in registry order."""
+    present = set(report.results["kpi_id"])
+    return [k.id for k in report.registry.kpis if k.id in present]
 
 
 def series_table(report: Report, kpi_id: str, force: str) -> pd.DataFrame:
@@ -93,3 +150,89 @@ def series_table(report: Report, kpi_id: str, force: str) -> pd.DataFrame:
         "Quarter": [Quarter.parse(p).label for p in data["period"]],
         kpi.name: [kpi.display(v) for v in data["value"]],
     }).set_index("Quarter")
+
+
+def counts(report: Report) -> str:
+    """How many comparisons found a change (Markdown)."""
+    return narrative.counts_sentence(report.results)
+
+
+def findings(report: Report, where: str = NATIONAL) -> str:
+    """What is and isn't working for one place, as Markdown sections of sentences."""
+    groups = narrative.headline(report.results, report.registry, report.period, where)
+    titles = {
+        "working": "What is working (improved)",
+        "not_working": "What isn't working (worsened)",
+        "context": "What rose or fell (context, not performance)",
+        "no_change": "No evidence of change",
+        "cannot_tell": "What we can't tell yet",
+    }
+    parts = []
+    for key, title in titles.items():
+        sentences = groups[key] or ["Nothing in this group."]
+        parts.append(f"**{title}**\n\n" + "\n".join(f"- {s}" for s in sentences))
+    return "\n\n".join(parts)
+
+
+def force_findings(report: Report, assessment: str) -> pd.DataFrame:
+    """Forces with a given year-on-year assessment, by indicator."""
+    rows = report.yoy().loc[lambda d: (d["force"] != NATIONAL) & (d["assessment"] == assessment)]
+    return _kpi_rows(report, rows.sort_values(["kpi_id", "force"]), ["Indicator", "Force"])
+
+
+def show_kpi_sections(report: Report, force: str = NATIONAL, pillar: str | None = None) -> None:
+    """For each KPI (of a pillar, or all): a heading, the finding, the trend chart and its data."""
+    from IPython.display import HTML, Markdown, display
+
+    from .charts import trend_figure
+
+    for kpi_id in pillar_kpis(report, pillar) if pillar else kpi_ids(report):
+        kpi = report.registry[kpi_id]
+        row = next(report.yoy().loc[lambda d, k=kpi_id: (d["force"] == force) & (d["kpi_id"] == k)]
+                   .itertuples())
+        display(Markdown(f"### {kpi.name}\n\n"
+                         + narrative.year_on_year_sentence(kpi, row, report.period, force)
+                         + f"\n\n*Definition:* {kpi.definition} *Caveat:* {kpi.caveat}"))
+        display(trend_figure(report.quarterly, kpi, force))
+        table = series_table(report, kpi_id, force).to_html(escape=True)
+        display(HTML(f"<details><summary>Data behind the chart</summary>{table}</details>"))
+
+
+def show_comparisons(report: Report) -> None:
+    """For each KPI: every force side by side, year on year."""
+    from IPython.display import Markdown, display
+
+    for kpi_id in kpi_ids(report):
+        kpi = report.registry[kpi_id]
+        display(Markdown(f"### {kpi.name}\n\n{kpi.definition}"))
+        display(comparison_table(report, kpi_id))
+
+
+def forces() -> list[str]:
+    """The 43 territorial forces."""
+    return list(force_names().territorial)
+
+
+def quality_table(report: Report, name: str) -> pd.DataFrame:
+    """One of the saved data-quality tables (files, coverage, kpi_gaps, negatives, ...)."""
+    rows = report.quality.get(name, [])
+    if not rows:
+        return pd.DataFrame({"": ["None."]}).set_index("")
+    return pd.DataFrame(rows)
+
+
+def revisions_table(report: Report) -> pd.DataFrame:
+    """Figures for earlier quarters that moved since the last period's data."""
+    if report.revisions is None:
+        return pd.DataFrame({"": ["No earlier period to compare with."]}).set_index("")
+    if report.revisions.empty:
+        return pd.DataFrame({"": ["No figure for an earlier quarter changed."]}).set_index("")
+    r = report.revisions
+    kpis = [report.registry[k] for k in r["kpi_id"]]
+    return pd.DataFrame({
+        "Quarter": [Quarter.parse(p).label for p in r["period"]],
+        "Force": r["force"],
+        "Indicator": [k.name for k in kpis],
+        "Before": [k.display(v) for k, v in zip(kpis, r["value_before"], strict=True)],
+        "Now": [k.display(v) for k, v in zip(kpis, r["value_now"], strict=True)],
+    })

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -27,7 +24,6 @@ COLUMNS = [
 ]
 QUARTERLY_COLUMNS = ["period", "force", "kpi_id", "numerator", "denominator", "value", "forces"]
 COMPARISONS = {"year_on_year": "12_months", "trend": f"{TREND_QUARTERS}_quarters"}
-FLOAT_FORMAT = "%.10g"  # fixed, so the same inputs give the same bytes
 DEFAULT_Q_THRESHOLD = 0.05
 _SOURCE_TABLES = {"recorded_crime": "crime", "outcomes": "outcomes",
                   "force_returns": "returns", "population": "population"}
@@ -134,22 +130,3 @@ def compute(ds: Dataset, registry: Registry, period: Quarter,
     results = results[COLUMNS]
     quarterly = pd.concat(quarterly, ignore_index=True)[QUARTERLY_COLUMNS]
     return PeriodResults(period, results, quarterly, warnings)
-
-
-def write_csv(frame: pd.DataFrame, path: Path) -> None:
-    """Write a CSV atomically (to a temporary file, then renamed over the old one)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            frame.to_csv(handle, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def read_results(path: Path) -> pd.DataFrame:
-    """Read a results file written by :func:`write_csv`."""
-    return pd.read_csv(path, keep_default_na=True, na_values=[""], dtype={"period": str})

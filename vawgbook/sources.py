@@ -128,13 +128,13 @@ def _forces(table: RawTable, quality: Quality) -> pd.Series:
     _first(table, territorial.isna() & body.isna(), FORCE,
            "{value!r} is not one of the 43 territorial forces or a known non-territorial body")
     for name, rows in body.dropna().value_counts().sort_index().items():
-        quality.set_aside.append({"file": table.label, "body": name, "rows": int(rows)})
+        quality.set_aside.append({"file": table.name, "body": name, "rows": int(rows)})
     return territorial
 
 
 def _negatives(table: RawTable, values: pd.Series, column: str, quality: Quality) -> None:
     for i in np.flatnonzero((values < 0).to_numpy()):
-        quality.negatives.append({"file": table.label, "row": int(table.frame[ROW].iloc[i]),
+        quality.negatives.append({"file": table.name, "row": int(table.frame[ROW].iloc[i]),
                                   "column": column, "value": float(values.iloc[i])})
 
 
@@ -222,7 +222,7 @@ def _returns(table: RawTable, quality: Quality) -> pd.DataFrame:
     measure = table.frame["Measure"].str.lower()
     _first(table, measure == "", "Measure", "blank measure")
     for name, rows in measure[~measure.isin(KNOWN_MEASURES)].value_counts().sort_index().items():
-        quality.unknown_measures.append({"file": table.label, "measure": name, "rows": int(rows)})
+        quality.unknown_measures.append({"file": table.name, "measure": name, "rows": int(rows)})
     dimension = table.frame.get("Dimension", pd.Series("", index=table.frame.index)).str.lower()
     category = table.frame.get("Category", pd.Series("", index=table.frame.index))
     _first(table, (dimension == "") != (category == ""), "Category",
@@ -297,7 +297,7 @@ def load(data_dir: Path) -> Dataset:
         for path in files[kind]:
             for table in read_tables(path, expected):
                 parts.append(parse(table, quality))
-                quality.files.append({"kind": kind, "file": table.label, "rows": len(table.frame)})
+                quality.files.append({"kind": kind, "file": table.name, "rows": len(table.frame)})
         if not parts:
             tables[kind] = None
             continue

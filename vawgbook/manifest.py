@@ -1,0 +1,74 @@
+"""Provenance for a period: inputs with checksums, versions, commit and parameters.
+
+Written as ``manifest.json`` beside ``kpi_results.csv``. It holds no timestamps or local paths,
+so the same inputs and code give the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+from importlib import metadata
+from pathlib import Path
+
+from .readers import find_files
+from .sources import Dataset
+
+PACKAGES = ("vawgbook", "pandas", "numpy", "scipy", "statsmodels", "altair", "vl-convert-python",
+            "papermill", "jupyter-book", "python-calamine", "pyarrow")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _version(package: str) -> str | None:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def git_commit(root: Path) -> str | None:
+    """The project's commit, with ``-dirty`` if tracked files were changed; None outside git."""
+    try:
+        done = subprocess.run(["git", "-C", str(root), "describe", "--always", "--dirty",
+                               "--abbrev=40", "--match=NONE"], capture_output=True, text=True,
+                              timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() or None if done.returncode == 0 else None
+
+
+def build_manifest(data_dir: Path, ds: Dataset, period: str, root: Path,
+                   registry: Path | None) -> dict:
+    """Everything needed to say where a period's figures came from."""
+    rows: dict[str, int] = {}
+    for entry in ds.quality.files:
+        name = entry["file"].split(" [")[0]
+        rows[name] = rows.get(name, 0) + entry["rows"]
+    inputs = []
+    for kind, paths in find_files(Path(data_dir)).items():
+        for path in paths:
+            inputs.append({"kind": kind, "file": path.name, "sha256": _sha256(path),
+                           "rows": rows.get(path.name, 0)})
+    return {
+        "period": period,
+        "parameters": {
+            "period": period,
+            "registry": Path(registry).name if registry else "vawgbook default",
+            "registry_sha256": _sha256(Path(registry)) if registry else None,
+        },
+        "inputs": inputs,
+        "git_commit": git_commit(root),
+        "versions": {p: _version(p) for p in PACKAGES},
+    }
+
+
+def write_manifest(manifest: dict, path: Path) -> None:
+    path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
