@@ -91,6 +91,8 @@ def _tidy_for_book(path: Path) -> None:
         for output in cell.get("outputs", []):
             output.get("data", {}).pop(VEGA_LITE_MIMETYPE, None)
         tags = set(cell.metadata.get("tags", []))
+        if "injected-parameters" in tags:
+            cell.id = "injected-parameters"  # papermill gives it a random id on every run
         tags.add("remove-cell" if tags & HIDDEN_CELL_TAGS else "remove-input")
         cell.metadata["tags"] = sorted(tags)
     nbformat.write(nb, path)

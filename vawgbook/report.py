@@ -49,12 +49,18 @@ class Report:
         return self.results.loc[self.results["comparison"] == "year_on_year"]
 
 
-def period_results(data_dir: str | Path, period: str | None = None,
+def sample_data_dir() -> Path:
+    """The project's ``data/sample`` folder (a notebook's default data)."""
+    return Path(__file__).resolve().parents[1] / "data" / "sample"
+
+
+def period_results(data_dir: str | Path | None = None, period: str | None = None,
                    results_dir: str | Path | None = None,
                    registry: str | Path | None = None) -> Report:
     """The period's results: read from ``results_dir`` if given, else computed from the data.
 
-    ``period`` None means the latest quarter in the data.
+    ``data_dir`` None means the project's sample data; ``period`` None the latest quarter in
+    the data.
     """
     reg = load_registry(registry)
     folder = Path(results_dir) if results_dir is not None else None
@@ -71,7 +77,7 @@ def period_results(data_dir: str | Path, period: str | None = None,
     from .results import compute
     from .sources import load
 
-    ds = load(Path(data_dir))
+    ds = load(Path(data_dir) if data_dir is not None else sample_data_dir())
     quarter = Quarter.parse(period) if period else ds.quarters()[-1]
     computed = compute(ds, reg, quarter)
     return Report(quarter, computed.results, computed.quarterly, reg,

@@ -1,0 +1,150 @@
+"""The period runner: atomic swap, failure path, manifest, determinism (with tiny templates)."""
+
+import json
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+from vawgbook.errors import InputError
+from vawgbook.notebooks import TEMPLATES, run_period
+from vawgbook.periods import Quarter
+
+SAMPLE = Path(__file__).parents[1] / "data" / "sample"
+PERIOD = Quarter(2024, 2)
+
+
+def template(body: str) -> nbformat.NotebookNode:
+    nb = new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    params = new_code_cell(
+        "data_dir = None\nperiod = None\nresults_dir = None\nregistry = None\npillar = None\nforce = None"
+    )
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, new_code_cell(body)]
+    return nb
+
+
+def make_project(root: Path) -> Path:
+    """A project folder whose templates only print their parameters (fast to execute)."""
+    (root / "notebooks").mkdir(parents=True)
+    for name in TEMPLATES:
+        nbformat.write(
+            template(
+                "import pandas as pd\nprint(period, pillar, force, len(pd.read_csv('kpi_results.csv')))"
+            ),
+            root / "notebooks" / f"{name}.ipynb",
+        )
+    return root
+
+
+@pytest.fixture
+def project(tmp_path):
+    return make_project(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory):
+    """One project with the sample's latest period run once, shared by the read-only tests."""
+    root = make_project(tmp_path_factory.mktemp("published"))
+    return root, run(root)
+
+
+def run(project, **kwargs):
+    return run_period(
+        SAMPLE, PERIOD, root=project, echo=lambda _: None, workers=2, with_forces=False, **kwargs
+    )
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_a_period_folder_holds_results_pages_and_manifest(published):
+    project, folder = published
+    assert folder == project / "book" / "periods" / "2024-25-Q2"
+    names = {p.name for p in folder.iterdir()}
+    assert {
+        "kpi_results.csv",
+        "kpi_quarterly.csv",
+        "manifest.json",
+        "data_quality.json",
+        "pages.json",
+        "index.md",
+        "national_overview.ipynb",
+        "what_is_working.ipynb",
+        "force_comparison.ipynb",
+        "data_quality.ipynb",
+    } <= names
+    assert "pillar-build-trust-and-confidence.ipynb" in names
+    nb = nbformat.read(folder / "national_overview.ipynb", as_version=4)
+    printed = nb.cells[-1].outputs[0]["text"]
+    assert printed.startswith("2024-25-Q2 None None 1408")  # shared results, not recomputed
+    tags = [set(c.metadata.get("tags", [])) for c in nb.cells if c.cell_type == "code"]
+    assert "remove-cell" in tags[0] and "remove-input" in tags[-1]  # code hidden from readers
+    assert not list((project / "book" / "periods").glob(".staging*"))
+
+
+def test_manifest_names_inputs_with_checksums_versions_and_parameters(published):
+    project, folder = published
+    manifest = json.loads((folder / "manifest.json").read_text())
+    files = {i["file"]: i for i in manifest["inputs"]}
+    assert set(files) == {p.name for p in SAMPLE.iterdir() if p.name.endswith((".csv", ".csv.gz"))}
+    import hashlib
+
+    crime = SAMPLE / "recorded_crime.csv.gz"
+    assert files["recorded_crime.csv.gz"]["sha256"] == hashlib.sha256(crime.read_bytes()).hexdigest()
+    assert files["recorded_crime.csv.gz"]["rows"] > 10_000
+    assert manifest["period"] == manifest["parameters"]["period"] == "2024-25-Q2"
+    assert manifest["versions"]["pandas"] and manifest["versions"]["statsmodels"]
+    assert str(project) not in json.dumps(manifest) and str(SAMPLE) not in json.dumps(manifest)
+
+
+def test_rerunning_a_period_gives_the_same_bytes(published):
+    project, folder = published
+    first = snapshot(folder)
+    second = snapshot(run(project))
+    assert first.keys() == second.keys()
+    assert [k for k in first if first[k] != second[k]] == []
+
+
+def test_a_failing_notebook_leaves_the_published_period_intact(published):
+    project, folder = published
+    before = snapshot(folder)
+    good = (project / "notebooks" / "data_quality.ipynb").read_bytes()
+    nbformat.write(
+        template("raise ValueError('deliberate failure for the test')"),
+        project / "notebooks" / "data_quality.ipynb",
+    )
+    try:
+        with pytest.raises(InputError) as err:
+            run(project)
+    finally:
+        (project / "notebooks" / "data_quality.ipynb").write_bytes(good)
+    message = str(err.value)
+    assert "data_quality.ipynb" in message and "cell" in message
+    assert "ValueError" in message and "deliberate failure" in message
+    assert snapshot(folder) == before  # the last good pages stay
+    failed = project / "book" / "periods" / ".failed-2024-25-Q2"
+    assert (failed / "data_quality.ipynb").exists()  # kept for inspection
+    assert not list((project / "book" / "periods").glob(".staging*"))
+
+
+def test_a_missing_template_is_named(project):
+    (project / "notebooks" / "pillar.ipynb").unlink()
+    with pytest.raises(InputError, match="pillar"):
+        run(project)
+    assert not (project / "book" / "periods" / "2024-25-Q2").exists()
+
+
+def test_bad_data_changes_nothing(published, tmp_path):
+    project, folder = published
+    before = snapshot(folder)
+    bad = tmp_path / "bad"
+    shutil.copytree(SAMPLE, bad)
+    (bad / "population.csv").write_text("Force Name,Year\nKent,2020\n")
+    with pytest.raises(InputError, match="population.csv"):
+        run_period(bad, PERIOD, root=project, echo=lambda _: None, with_forces=False)
+    assert snapshot(folder) == before
