@@ -72,7 +72,7 @@ def test_a_period_folder_holds_results_pages_and_manifest(published):
         "manifest.json",
         "data_quality.json",
         "pages.json",
-        "index.md",
+        "index.ipynb",
         "national_overview.ipynb",
         "what_is_working.ipynb",
         "force_comparison.ipynb",

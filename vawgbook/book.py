@@ -43,7 +43,7 @@ def _chapter(root: Path, period: Quarter) -> dict:
     base = f"book/periods/{period}"
     listed = json.loads((periods_dir(root) / str(period) / PAGES_FILE).read_text("utf-8"))
     sections = [{"file": f"{base}/{p['name']}", "title": p["title"]}
-                for p in listed if p["template"] != "force_profile"]
+                for p in listed if p["template"] not in ("force_profile", "front_page")]
     forces = [{"file": f"{base}/{p['name']}", "title": p["title"]}
               for p in listed if p["template"] == "force_profile"]
     if forces:
@@ -52,16 +52,19 @@ def _chapter(root: Path, period: Quarter) -> dict:
 
 
 def table_of_contents(root: Path, periods: list[Quarter]) -> dict:
-    """The ``_toc.yml`` structure: the front page, then each period with its pages."""
-    parts = [{"caption": "Latest period", "chapters": [_chapter(root, periods[0])]}]
+    """The ``_toc.yml`` structure: the latest period's summary is the front page and its pages
+    come first; then earlier periods, each under its own summary; then the methods."""
+    latest = _chapter(root, periods[0])
+    parts = [{"caption": f"{periods[0].label} (latest)", "chapters": latest["sections"]}]
     if len(periods) > 1:
         parts.append({"caption": "Earlier periods",
                       "chapters": [_chapter(root, p) for p in periods[1:]]})
-    parts.append({"caption": "About", "chapters": [{"file": "book/methods"}]})
-    return {"format": "jb-book", "root": "book/index", "parts": parts}
+    parts.append({"caption": "About", "chapters": [{"file": "book/about"}, {"file": "book/methods"}]})
+    return {"format": "jb-book", "root": latest["file"], "parts": parts}
 
 
-def build_book(root: Path = Path("."), echo: Callable[[str], None] = print) -> Path:
+def build_book(root: Path = Path("."), echo: Callable[[str], None] = print,
+               registry: Path | None = None, pdf: bool = False) -> Path:
     """Build the book; returns the path of its front page."""
     root = Path(root).resolve()
     if not (root / "_config.yml").exists():
@@ -69,6 +72,11 @@ def build_book(root: Path = Path("."), echo: Callable[[str], None] = print) -> P
     periods = published_periods(root)
     if not periods:
         raise InputError(periods_dir(root), "no periods to publish: run `vawgbook run` first")
+    from .methods import load_calibration, methods_markdown
+    from .registry import load_registry
+
+    (root / "book" / "methods.md").write_text(
+        methods_markdown(load_registry(registry), load_calibration(root)), encoding="utf-8")
     toc = root / "_toc.yml"
     toc.write_text("# Written by `vawgbook build` from book/periods; do not edit.\n"
                    + yaml.safe_dump(table_of_contents(root, periods), sort_keys=False), encoding="utf-8")
@@ -94,4 +102,10 @@ def build_book(root: Path = Path("."), echo: Callable[[str], None] = print) -> P
     os.replace(staging / "_build" / "html", html)
     shutil.rmtree(old, ignore_errors=True)
     shutil.rmtree(staging, ignore_errors=True)
+    if pdf:
+        from .pdf import print_edition
+
+        for period in periods:
+            made = print_edition(root, str(period), periods_dir(root) / str(period) / PAGES_FILE)
+            echo(f"print edition: {made}")
     return html / "index.html"

@@ -41,15 +41,18 @@ class Figure:
         self.description = description
 
     def spec(self) -> dict:
-        return self.chart.to_dict()
+        """The Vega-Lite spec; its ``$schema`` URL is dropped so the page names no web address."""
+        spec = self.chart.to_dict()
+        spec.pop("$schema", None)
+        return spec
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
         spec = self.spec()
         text = json.dumps(spec, sort_keys=True, separators=(",", ":"))
-        # The id is a hash of the chart, so reruns give the same page; "</" is escaped so that
-        # text from the data can never close the script element.
+        # The id is a hash of the chart, so reruns give the same page; <, > and & are escaped
+        # (as JSON allows) so that text from the data can never end or alter the script element.
         view = "vawg-chart-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-        safe = text.replace("</", "<\\/")
+        safe = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
         caption = html.escape(self.description)
         page = (
             f'<figure class="vawg-chart" aria-label="{caption}">'
@@ -110,13 +113,14 @@ def trend_chart(quarterly: pd.DataFrame, kpi: Kpi, force: str) -> alt.Chart:
                        legend=alt.Legend(orient="top") if len(places) > 1 else None)
     dash = alt.StrokeDash("place:N", sort=places, legend=None,
                           scale=alt.Scale(domain=places, range=[[1, 0], [6, 3]][: len(places)]))
-    base = alt.Chart(data, title=alt.Title(f"{kpi.name}, {force}", subtitle="Each quarter"))
+    base = alt.Chart(data)
     lines = base.mark_line().encode(x=x, y=y, color=colour, strokeDash=dash)
     points = base.mark_point(filled=True, size=30).encode(
         x=x, y=y, color=colour,
         tooltip=[alt.Tooltip("place:N", title="Area"), alt.Tooltip("quarter:O", title="Quarter"),
                  alt.Tooltip("display:N", title=kpi.name)])
-    return _theme(lines + points)
+    title = alt.Title(f"{kpi.name}, {force}", subtitle="Each quarter")
+    return _theme(alt.layer(lines, points, title=title))
 
 
 def _theme(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
@@ -149,3 +153,79 @@ def describe(quarterly: pd.DataFrame, kpi: Kpi, force: str) -> str:
 def trend_figure(quarterly: pd.DataFrame, kpi: Kpi, force: str) -> Figure:
     """:func:`trend_chart` with its text alternative, ready for a page."""
     return Figure(trend_chart(quarterly, kpi, force), describe(quarterly, kpi, force))
+
+
+POINT_STYLES = {
+    # Making Data Count colours where they are colour-blind safe, with shapes as a second cue.
+    "common_cause": ("Common cause", "#7f7f7f", "circle"),
+    "special_cause_improvement": ("Special cause: improvement", PALETTE[0], "triangle-up"),
+    "special_cause_concern": ("Special cause: concern", PALETTE[1], "triangle-down"),
+    "special_cause_neutral_high": ("Special cause: higher", PALETTE[3], "diamond"),
+    "special_cause_neutral_low": ("Special cause: lower", PALETTE[3], "square"),
+}
+
+
+def spc_chart(chart: pd.DataFrame, kpi: Kpi, place: str, national: pd.DataFrame | None = None) -> alt.Chart:
+    """An XmR chart (from :func:`vawgbook.variation.spc_for`): the quarterly values, their mean and
+    process limits, points marked by Making Data Count type; England and Wales dashed beside a
+    force for rates and proportions."""
+    data = chart.assign(quarter=[Quarter.parse(p).label for p in chart["period"]],
+                        display=[kpi.display(v) for v in chart["value"]],
+                        type=[POINT_STYLES.get(t, ("No value", "", ""))[0] for t in chart["point_type"]])
+    data = data[["quarter", "value", "display", "type", "mean", "lower_limit", "upper_limit"]]
+    order = list(data["quarter"])
+    x = alt.X("quarter:O", sort=order, title="Financial quarter", axis=alt.Axis(labelAngle=-45))
+    y_axis = alt.Axis(format=_axis_format(kpi))
+    y = alt.Y("value:Q", title=_units(kpi), axis=y_axis, scale=alt.Scale(zero=kpi.kind == "count"))
+    base = alt.Chart(data)
+    layers = [
+        base.mark_line(color="#999999", strokeDash=[4, 3]).encode(x=x, y=alt.Y("upper_limit:Q")),
+        base.mark_line(color="#999999", strokeDash=[4, 3]).encode(x=x, y=alt.Y("lower_limit:Q")),
+        base.mark_line(color="#555555").encode(x=x, y=alt.Y("mean:Q")),
+        base.mark_line(color=PALETTE[0]).encode(x=x, y=y),
+    ]
+    styles = list(POINT_STYLES.values())
+    layers.append(base.mark_point(filled=True, size=60).encode(
+        x=x, y=y,
+        color=alt.Color("type:N", title="Quarter", scale=alt.Scale(
+            domain=[s[0] for s in styles], range=[s[1] for s in styles]),
+            legend=alt.Legend(orient="bottom", columns=2)),
+        shape=alt.Shape("type:N", scale=alt.Scale(domain=[s[0] for s in styles],
+                                                  range=[s[2] for s in styles]), legend=None),
+        tooltip=[alt.Tooltip("quarter:O", title="Quarter"), alt.Tooltip("display:N", title=kpi.name),
+                 alt.Tooltip("type:N", title="Variation")]))
+    if national is not None and place != NATIONAL and kpi.kind != "count":
+        comparison = _series(national, kpi, [NATIONAL])
+        layers.append(alt.Chart(comparison).mark_line(color="#000000", strokeDash=[2, 2], opacity=0.6)
+                      .encode(x=x, y=alt.Y("value:Q"), tooltip=[alt.Tooltip("quarter:O", title="Quarter"),
+                              alt.Tooltip("display:N", title="England and Wales")]))
+    subtitle = "Each quarter: mean (solid grey) and process limits (dashed grey)"
+    if len(layers) == 6:
+        subtitle += "; England and Wales dotted"
+    title = alt.Title(f"{kpi.name}, {place}", subtitle=subtitle)
+    return _theme(alt.layer(*layers, title=title))
+
+
+def funnel_chart(f) -> alt.Chart:
+    """A funnel plot (from :func:`vawgbook.variation.funnel_for`): each force against its
+    denominator, the England and Wales value, and the 95% and 99.8% limits."""
+    kpi = f.kpi
+    points = f.points.assign(display=[kpi.display(v) for v in f.points["value"]])
+    limits = f.limits.melt("denominator", var_name="limit", value_name="value")
+    limits["level"] = ["99.8% limits" if "998" in name else "95% limits" for name in limits["limit"]]
+    x = alt.X("denominator:Q", title=f"Denominator: {kpi.denominator.describe()}",
+              scale=alt.Scale(type="log"), axis=alt.Axis(format="~s"))
+    y = alt.Y("value:Q", title=_units(kpi), axis=alt.Axis(format=_axis_format(kpi)),
+              scale=alt.Scale(zero=False))
+    lines = alt.Chart(limits).mark_line(color="#777777").encode(
+        x=x, y=y, detail="limit:N",
+        strokeDash=alt.StrokeDash("level:N", title=None, scale=alt.Scale(
+            domain=["95% limits", "99.8% limits"], range=[[4, 3], [1, 0]]),
+            legend=alt.Legend(orient="top")))
+    centre = alt.Chart(pd.DataFrame({"value": [f.baseline]})).mark_rule(color="#000000").encode(y="value:Q")
+    dots = alt.Chart(points).mark_point(filled=True, size=50, color=PALETTE[0]).encode(
+        x=x, y=y, tooltip=[alt.Tooltip("force:N", title="Force"), alt.Tooltip("display:N", title=kpi.name),
+                           alt.Tooltip("signal:N", title="Compared with England and Wales")])
+    title = alt.Title(f"{kpi.name}: forces compared, last 12 months",
+                      subtitle="England and Wales solid line; limits dashed (95%) and solid (99.8%)")
+    return _theme(alt.layer(lines, centre, dots, title=title))

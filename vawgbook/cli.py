@@ -91,11 +91,13 @@ def run(data: DataOption, period: PeriodOption, root: RootOption = Path("."),
 
 
 @app.command()
-def build(root: RootOption = Path(".")) -> None:
+def build(root: RootOption = Path("."), registry: RegistryOption = None,
+          pdf: Annotated[bool, typer.Option("--pdf", help="Also print each period to PDF.")] = False,
+          ) -> None:
     """Build the HTML book from the periods already run (nothing is re-executed)."""
     from .book import build_book
 
-    index = build_book(root, echo=_say)
+    index = build_book(root, echo=_say, registry=registry, pdf=pdf)
     _say(f"book built: {index}")
 
 
@@ -124,7 +126,7 @@ def publish(data: DataOption, root: RootOption = Path("."), registry: RegistryOp
     for quarter in quarters:
         run_period(data, quarter, root=root, registry=registry, echo=_say, workers=workers,
                    with_forces=force_pages == "all" or quarter == quarters[-1])
-    index = build_book(root, echo=_say)
+    index = build_book(root, echo=_say, registry=registry)
     _say(f"book built: {index}")
 
 

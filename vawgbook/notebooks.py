@@ -34,8 +34,9 @@ from .tables import read_results, write_csv
 
 KERNEL = "python3"
 HIDDEN_CELL_TAGS = {"parameters", "injected-parameters"}
+FRONT_PAGE = "front_page"  # executed as the period's index page
 PERIOD_PAGES = ("what_is_working", "national_overview", "force_comparison", "data_quality")
-TEMPLATES = (*PERIOD_PAGES, "pillar", "force_profile")
+TEMPLATES = (FRONT_PAGE, *PERIOD_PAGES, "pillar", "force_profile")
 MANIFEST_FILE = "manifest.json"
 
 
@@ -59,7 +60,8 @@ PAGE_TITLES = {"what_is_working": "What is and isn't working", "national_overvie
 
 def pages(pillars: tuple[str, ...], with_forces: bool = True) -> list[Page]:
     """Every page of a period: the period pages, one per pillar, one per force."""
-    out = [Page(name, name, PAGE_TITLES[name]) for name in PERIOD_PAGES]
+    out = [Page(FRONT_PAGE, "index", "Summary")]
+    out += [Page(name, name, PAGE_TITLES[name]) for name in PERIOD_PAGES]
     out += [Page("pillar", f"pillar-{slug(p)}", p[:1].upper() + p[1:], (("pillar", p),))
             for p in pillars]
     if with_forces:
@@ -96,11 +98,6 @@ def _tidy_for_book(path: Path) -> None:
         tags.add("remove-cell" if tags & HIDDEN_CELL_TAGS else "remove-input")
         cell.metadata["tags"] = sorted(tags)
     nbformat.write(nb, path)
-
-
-def _index_page(period: Quarter) -> str:
-    return (f"# {period.label}\n\nFigures for {period.months} and the {period.year_ending}, compared "
-            "with the 12 months before.\n\n```{tableofcontents}\n```\n")
 
 
 def _quiet_worker(log: str) -> None:
@@ -182,7 +179,6 @@ def run_period(data_dir: Path, period: Quarter, root: Path = Path("."),
             write_csv(revisions(read_results(previous), results.quarterly), staging / REVISIONS_FILE)
         write_manifest(build_manifest(data_dir, ds, str(period), root, registry), staging / MANIFEST_FILE)
         todo = pages(reg.pillars, with_forces)
-        (staging / "index.md").write_text(_index_page(period), encoding="utf-8")
         if with_forces:
             (staging / "forces.md").write_text(
                 "# Forces\n\nOne page for each of the 43 territorial police forces of England and "

@@ -24,9 +24,25 @@ class Source:
 
     source: str
     codes: tuple[str, ...] = ()  # offence codes (recorded_crime, outcomes)
+    group: str = ""  # the offence group's name
     outcome_types: tuple[int, ...] = ()  # outcomes only
     measure: str = ""  # force_returns only
     column: str = ""  # population only: female | total
+
+
+    def describe(self) -> str:
+        """In words, for the methods page."""
+        codes = ", ".join(self.codes)
+        if self.source == "recorded_crime":
+            return f"recorded crime, offence codes {codes}"
+        if self.source == "outcomes":
+            types = ("all outcomes assigned (types 1-22)" if self.outcome_types == ASSIGNED
+                     else "outcome type" + ("s " if len(self.outcome_types) > 1 else " ")
+                     + " and ".join(str(t) for t in self.outcome_types))
+            return f"crime outcomes: {types}, offence codes {codes}"
+        if self.source == "force_returns":
+            return f"force returns: {self.measure}"
+        return f"{self.column} population (mid-year estimate)"
 
 
 @dataclass(frozen=True)
@@ -92,7 +108,7 @@ def _source(where: str, spec: object, groups: dict, fail) -> Source:
                 types = tuple(int(t) for t in raw)
             else:
                 fail(f"{where}: outcome_types must be 'assigned' or a list of types 0-22, not {raw!r}")
-        return Source(source, codes=groups[group], outcome_types=types)
+        return Source(source, codes=groups[group], group=group, outcome_types=types)
     if source == "force_returns":
         measure = spec.get("measure")
         if not isinstance(measure, str) or not measure:

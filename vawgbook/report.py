@@ -163,8 +163,12 @@ def counts(report: Report) -> str:
     return narrative.counts_sentence(report.results)
 
 
-def findings(report: Report, where: str = NATIONAL) -> str:
-    """What is and isn't working for one place, as Markdown sections of sentences."""
+def findings(report: Report, where: str = NATIONAL, brief: bool = False) -> str:
+    """What is and isn't working for one place, as Markdown sections of sentences.
+
+    ``brief`` leaves out the list of indicators with no evidence of change (for the front page,
+    which has the full table below).
+    """
     groups = narrative.headline(report.results, report.registry, report.period, where)
     titles = {
         "working": "What is working (improved)",
@@ -175,6 +179,10 @@ def findings(report: Report, where: str = NATIONAL) -> str:
     }
     parts = []
     for key, title in titles.items():
+        if brief and key == "no_change":
+            count = len(groups[key])
+            parts.append(f"**{title}** in {count} indicator{'s' if count != 1 else ''}: see the table.")
+            continue
         sentences = groups[key] or ["Nothing in this group."]
         parts.append(f"**{title}**\n\n" + "\n".join(f"- {s}" for s in sentences))
     return "\n\n".join(parts)
@@ -187,30 +195,43 @@ def force_findings(report: Report, assessment: str) -> pd.DataFrame:
 
 
 def show_kpi_sections(report: Report, force: str = NATIONAL, pillar: str | None = None) -> None:
-    """For each KPI (of a pillar, or all): a heading, the finding, the trend chart and its data."""
+    """For each KPI (of a pillar, or all): a heading, the year-on-year finding, the quarterly
+    process-control chart with its reading, and the data behind it."""
     from IPython.display import HTML, Markdown, display
 
-    from .charts import trend_figure
+    from .charts import Figure, describe, spc_chart
+    from .variation import spc_for, spc_sentence
 
     for kpi_id in pillar_kpis(report, pillar) if pillar else kpi_ids(report):
         kpi = report.registry[kpi_id]
         row = next(report.yoy().loc[lambda d, k=kpi_id: (d["force"] == force) & (d["kpi_id"] == k)]
                    .itertuples())
+        chart = spc_for(report.quarterly, kpi, force)
         display(Markdown(f"### {kpi.name}\n\n"
-                         + narrative.year_on_year_sentence(kpi, row, report.period, force)
+                         + narrative.year_on_year_sentence(kpi, row, report.period, force) + " "
+                         + spc_sentence(chart, kpi, row.assessment)
                          + f"\n\n*Definition:* {kpi.definition} *Caveat:* {kpi.caveat}"))
-        display(trend_figure(report.quarterly, kpi, force))
+        display(Figure(spc_chart(chart, kpi, force, report.quarterly),
+                       describe(report.quarterly, kpi, force)))
         table = series_table(report, kpi_id, force).to_html(escape=True)
         display(HTML(f"<details><summary>Data behind the chart</summary>{table}</details>"))
 
 
 def show_comparisons(report: Report) -> None:
-    """For each KPI: every force side by side, year on year."""
+    """For each KPI: a funnel plot (rates and proportions) and every force side by side."""
     from IPython.display import Markdown, display
+
+    from .charts import Figure, funnel_chart
+    from .variation import funnel_for, funnel_sentence
 
     for kpi_id in kpi_ids(report):
         kpi = report.registry[kpi_id]
         display(Markdown(f"### {kpi.name}\n\n{kpi.definition}"))
+        plot = funnel_for(report.results, kpi)
+        if plot is not None:
+            sentence = funnel_sentence(plot)
+            display(Markdown(sentence))
+            display(Figure(funnel_chart(plot), f"Funnel plot of {kpi.name} by force. {sentence}"))
         display(comparison_table(report, kpi_id))
 
 
