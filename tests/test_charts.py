@@ -19,22 +19,30 @@ def quarterly(force="Kent"):
     return pd.DataFrame(rows)
 
 
-def test_trend_chart_has_titles_units_and_both_places():
-    spec = charts.trend_chart(quarterly(), REGISTRY["vawg_charge_rate"], "Kent").to_dict()
-    layer = spec["layer"][0]
+def spc(data, kpi_id, force="Kent"):
+    from vawgbook.variation import spc_for
+
+    kpi = REGISTRY[kpi_id]
+    return charts.spc_chart(spc_for(data, kpi, force), kpi, force, data)
+
+
+def test_spc_chart_has_titles_units_limits_and_the_national_line():
+    spec = spc(quarterly(), "vawg_charge_rate").to_dict()
     assert spec["title"]["text"] == "VAWG outcomes that were a charge or summons, Kent"
-    assert layer["encoding"]["x"]["title"] == "Financial quarter"
-    assert layer["encoding"]["y"]["title"] == "Share of outcomes assigned (%)"
-    assert layer["encoding"]["strokeDash"]  # lines differ by dash as well as colour
-    values = next(iter(spec["datasets"].values()))
-    assert {v["place"] for v in values} == {"Kent", "England and Wales"}
-    assert [v["quarter"] for v in values][:4] == ["2023/24 Q1", "2023/24 Q2", "2023/24 Q3", "2023/24 Q4"]
+    assert "process limits" in spec["title"]["subtitle"] and "England and Wales" in spec["title"]["subtitle"]
+    encodings = [layer["encoding"] for layer in spec["layer"]]
+    assert encodings[-2]["x"]["title"] == "Financial quarter"
+    assert encodings[-2]["y"]["title"] == "Share of outcomes assigned (%)"
+    assert {e["y"]["field"] for e in encodings} >= {"upper_limit", "lower_limit", "mean", "value"}
+    assert "shape" in encodings[-2]  # point types differ by shape as well as colour
+    datasets = list(spec["datasets"].values())
+    assert [v["quarter"] for v in datasets[0]] == ["2023/24 Q1", "2023/24 Q2", "2023/24 Q3", "2023/24 Q4"]
 
 
 def test_count_charts_show_the_place_alone():
     data = quarterly().assign(kpi_id="vawg_recorded", value=lambda d: d["value"] * 1e5)
-    spec = charts.trend_chart(data, REGISTRY["vawg_recorded"], "Kent").to_dict()
-    assert {v["place"] for v in next(iter(spec["datasets"].values()))} == {"Kent"}
+    spec = spc(data, "vawg_recorded").to_dict()
+    assert len(spec["layer"]) == 5 and "England and Wales" not in spec["title"]["subtitle"]
 
 
 def test_description_gives_span_first_last_and_range():
@@ -45,14 +53,16 @@ def test_description_gives_span_first_last_and_range():
 
 def test_figure_html_is_offline_stable_and_escaped():
     data = quarterly(force="Kent <script>alert(1)</script>")
-    figure = charts.trend_figure(data, REGISTRY["vawg_charge_rate"], "Kent <script>alert(1)</script>")
+    force = "Kent <script>alert(1)</script>"
+    kpi = REGISTRY["vawg_charge_rate"]
+    figure = charts.Figure(spc(data, "vawg_charge_rate", force), charts.describe(data, kpi, force))
     bundle = figure._repr_mimebundle_()
     page = bundle["text/html"]
     assert "http" not in page.replace("http://www.w3.org", "")  # nothing fetched
     assert "<script>alert" not in page  # data cannot inject markup or close the spec's script
     assert "&lt;script&gt;" in page
-    assert page == charts.trend_figure(data, REGISTRY["vawg_charge_rate"],
-                                       "Kent <script>alert(1)</script>")._repr_mimebundle_()["text/html"]
+    again = charts.Figure(spc(data, "vawg_charge_rate", force), charts.describe(data, kpi, force))
+    assert page == again._repr_mimebundle_()["text/html"]
     spec_text = page.split('type="application/json"')[1].split(">", 1)[1].split("</script>")[0]
     assert json.loads(spec_text) == bundle[charts.VEGA_LITE_MIMETYPE]
     assert bundle["text/plain"] == figure.description

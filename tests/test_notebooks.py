@@ -148,3 +148,35 @@ def test_bad_data_changes_nothing(published, tmp_path):
     with pytest.raises(InputError, match="population.csv"):
         run_period(bad, PERIOD, root=project, echo=lambda _: None, with_forces=False)
     assert snapshot(folder) == before
+
+
+def test_killing_a_run_leaves_the_last_good_period_and_a_rerun_completes(published):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    project, folder = published
+    before = snapshot(folder)
+    slow = template("import time\ntime.sleep(30)")
+    good = (project / "notebooks" / "force_comparison.ipynb").read_bytes()
+    nbformat.write(slow, project / "notebooks" / "force_comparison.ipynb")
+    command = [sys.executable, "-m", "vawgbook", "run", "--data", str(SAMPLE), "--period", "2024-25-Q2",
+               "--root", str(project), "--workers", "2"]
+    try:
+        process = subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
+        deadline = time.time() + 120
+        periods = project / "book" / "periods"
+        while time.time() < deadline and not list(periods.glob(".staging-*/force_comparison.ipynb")):
+            time.sleep(0.5)  # wait until notebooks are being executed
+        assert list(periods.glob(".staging-*")), "the run never reached its notebooks"
+        os.killpg(process.pid, signal.SIGKILL)  # the run, its workers and their kernels
+        process.wait(timeout=30)
+    finally:
+        (project / "notebooks" / "force_comparison.ipynb").write_bytes(good)
+    assert snapshot(folder) == before
+    rerun = run(project)
+    assert rerun == folder and (folder / "index.ipynb").exists()
+    assert not list((project / "book" / "periods").glob(".staging-*"))  # the killed run's leftovers

@@ -81,8 +81,15 @@ def build_book(root: Path = Path("."), echo: Callable[[str], None] = print,
     toc.write_text("# Written by `vawgbook build` from book/periods; do not edit.\n"
                    + yaml.safe_dump(table_of_contents(root, periods), sort_keys=False), encoding="utf-8")
     build_dir = root / "_build"
+    html = build_dir / "html"
+    for old in sorted(build_dir.glob(".old-html-*")):  # a build killed mid-swap
+        if not html.exists():
+            os.replace(old, html)
+        else:
+            shutil.rmtree(old, ignore_errors=True)
+    for stale in build_dir.glob(".staging-*"):
+        shutil.rmtree(stale, ignore_errors=True)
     staging = build_dir / f".staging-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
     echo(f"building the book ({len(periods)} periods)")
     command = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()", "build",
                str(root), "--path-output", str(staging), "--toc", str(toc),
@@ -95,7 +102,6 @@ def build_book(root: Path = Path("."), echo: Callable[[str], None] = print,
         detail = problems[0] if problems else (done.stderr.strip().splitlines() or ["unknown"])[-1]
         raise InputError(root / "_config.yml",
                          f"the book did not build; the last good book was kept: {detail}")
-    html = build_dir / "html"
     old = build_dir / f".old-html-{os.getpid()}"
     if html.exists():
         os.replace(html, old)

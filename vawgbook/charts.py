@@ -99,30 +99,6 @@ def _series(quarterly: pd.DataFrame, kpi: Kpi, places: list[str]) -> pd.DataFram
     )[["quarter", "value", "display", "place"]]
 
 
-def trend_chart(quarterly: pd.DataFrame, kpi: Kpi, force: str) -> alt.Chart:
-    """The KPI's quarterly series for a force, with England and Wales beside it for rates
-    and proportions (counts are on different scales, so they are shown alone)."""
-    places = [force] if force == NATIONAL or kpi.kind == "count" else [force, NATIONAL]
-    data = _series(quarterly, kpi, places)
-    order = list(dict.fromkeys(data["quarter"]))
-    x = alt.X("quarter:O", sort=order, title="Financial quarter", axis=alt.Axis(labelAngle=-45))
-    y = alt.Y("value:Q", title=_units(kpi), axis=alt.Axis(format=_axis_format(kpi)),
-              scale=alt.Scale(zero=kpi.kind == "count"))
-    colour = alt.Color("place:N", title=None, sort=places,
-                       scale=alt.Scale(domain=places, range=PALETTE[: len(places)]),
-                       legend=alt.Legend(orient="top") if len(places) > 1 else None)
-    dash = alt.StrokeDash("place:N", sort=places, legend=None,
-                          scale=alt.Scale(domain=places, range=[[1, 0], [6, 3]][: len(places)]))
-    base = alt.Chart(data)
-    lines = base.mark_line().encode(x=x, y=y, color=colour, strokeDash=dash)
-    points = base.mark_point(filled=True, size=30).encode(
-        x=x, y=y, color=colour,
-        tooltip=[alt.Tooltip("place:N", title="Area"), alt.Tooltip("quarter:O", title="Quarter"),
-                 alt.Tooltip("display:N", title=kpi.name)])
-    title = alt.Title(f"{kpi.name}, {force}", subtitle="Each quarter")
-    return _theme(alt.layer(lines, points, title=title))
-
-
 def _theme(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     return chart.properties(width=WIDTH, height=HEIGHT).configure(font=FONT).configure_title(
         anchor="start", fontSize=14, subtitleColor="#444"
@@ -135,7 +111,7 @@ def _in_sentence(name: str) -> str:
 
 
 def describe(quarterly: pd.DataFrame, kpi: Kpi, force: str) -> str:
-    """A text alternative for :func:`trend_chart`: the span, first and latest values, range."""
+    """A text alternative for a chart of the quarterly series: span, first and latest values, range."""
     data = quarterly.loc[(quarterly["kpi_id"] == kpi.id) & (quarterly["force"] == force)]
     data = data.dropna(subset=["value"])
     if data.empty:
@@ -148,11 +124,6 @@ def describe(quarterly: pd.DataFrame, kpi: Kpi, force: str) -> str:
         f"{Quarter.parse(last['period']).label} ({kpi.display(last['value'])}), ranging from "
         f"{kpi.display(low)} to {kpi.display(high)}."
     )
-
-
-def trend_figure(quarterly: pd.DataFrame, kpi: Kpi, force: str) -> Figure:
-    """:func:`trend_chart` with its text alternative, ready for a page."""
-    return Figure(trend_chart(quarterly, kpi, force), describe(quarterly, kpi, force))
 
 
 POINT_STYLES = {

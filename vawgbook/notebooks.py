@@ -130,6 +130,23 @@ def _failure_message(exc: BaseException) -> str:
     return f"{where}{name}: {value}".strip()
 
 
+def _recover(out_dir: Path, period: Quarter) -> None:
+    """Tidy up after a run that was killed: put back a published folder caught mid-swap, and
+    remove staging folders whose process is gone."""
+    import psutil
+
+    final = out_dir / str(period)
+    for folder in sorted(out_dir.glob(f".old-{period}-*")):
+        if not final.exists():
+            os.replace(folder, final)
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+    for folder in out_dir.glob(f".staging-{period}-*"):
+        pid = folder.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and not psutil.pid_exists(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def _swap(staging: Path, final: Path) -> None:
     """Put ``staging`` in place of ``final``; the old folder is removed only afterwards."""
     old = final.with_name(f".old-{final.name}-{os.getpid()}")
@@ -166,6 +183,8 @@ def run_period(data_dir: Path, period: Quarter, root: Path = Path("."),
     out_dir = periods_dir(root)
     final = out_dir / str(period)
     staging = out_dir / f".staging-{period}-{os.getpid()}"
+    if out_dir.exists():
+        _recover(out_dir, period)
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
