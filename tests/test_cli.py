@@ -24,7 +24,7 @@ CONTRACT_COLUMNS = [
     "value", "numerator", "denominator", "ci_lower", "ci_upper", "baseline_value", "change",
     "relative_change", "p_value", "q_value", "min_detectable_change", "assessment",
 ]
-EXTRA_COLUMNS = ["method", "note"]
+EXTRA_COLUMNS = ["method", "note", "suppressed"]
 KPI_IDS = [
     "vawg_recorded", "vawg_rate_per_1000_female", "rape_recorded", "stalking_harassment_recorded",
     "vawg_charge_rate", "rape_charge_rate", "stalking_harassment_charge_rate",

@@ -88,3 +88,11 @@ def test_counts_sentence_adds_up():
     assert "3 showed a change" in text
     assert "1 improvement, 1 deterioration, and 1 rise or fall" in text
     assert "1 comparison could not be tested" in text
+
+
+def test_suppressed_figures_are_not_described():
+    text = narrative.year_on_year_sentence(
+        REGISTRY["police_perpetrated_cases"],
+        row(assessment="insufficient_data", value=float("nan"), suppressed=True), PERIOD, "Durham")
+    assert text == ("Police-perpetrated VAWG cases, Durham: not published, as it rests on fewer cases "
+                    "than the disclosure threshold.")

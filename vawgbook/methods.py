@@ -99,6 +99,18 @@ def _calibration_section(figures: dict | None) -> str:
                 if "p<0.05" in cells and "q<0.05" in cells:
                     text.append(f"| {comparison.replace('_', ' ')} | {kind} | {_rate(cells['p<0.05'])} "
                                 f"| {_rate(cells['q<0.05'])} |")
+    anyone = figures.get("null", {}).get("any_discovery", {})
+    fdr = figures.get("power", {}).get("fdr", {})
+    for comparison in ("year_on_year", "trend"):
+        words = comparison.replace("_", " ")
+        if comparison in anyone:
+            cell = anyone[comparison]
+            text.append(f"\n{words.capitalize()}: in {cell['k']} of {cell['n']} simulated data sets with no "
+                        "real change, at least one change was reported (the false discovery rate "
+                        "control aims at no more than 5%).")
+        if comparison in fdr:
+            text.append(f"With known changes, {fdr[comparison]['mean_fdp']:.1%} of the {words} changes "
+                        "reported were false (the false discovery rate; nominal 5%).")
     config = figures.get("config", {})
     if config:
         text.append(f"\nSeed {config.get('seed')}, {config.get('null_replicates')} simulated data sets "

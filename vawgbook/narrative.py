@@ -42,6 +42,8 @@ def year_on_year_sentence(kpi: Kpi, row, period: Quarter, where: str = "England 
     """One sentence on a year-on-year result row (a row of ``kpi_results.csv``)."""
     name = kpi.name
     assessment = row.assessment
+    if bool(getattr(row, "suppressed", False)):
+        return f"{name}, {where}: not published, as it rests on fewer cases than the disclosure threshold."
     if assessment == "insufficient_data":
         reason = f" ({row.note})" if isinstance(row.note, str) and row.note else ""
         return f"{name}, {where}: too little data to tell{reason}."

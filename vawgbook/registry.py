@@ -61,6 +61,7 @@ class Kpi:
     unit: str
     format: str
     caveat: str
+    disclosure_threshold: int = 0  # counts from 1 to this minus 1 are suppressed; 0: off
 
     def display(self, value: float) -> str:
         """The value as readers see it, e.g. ``6.1%`` or ``12,345``."""
@@ -122,6 +123,18 @@ def _source(where: str, spec: object, groups: dict, fail) -> Source:
     return Source(source, column=column)
 
 
+def _threshold(where: str, entry: dict, numerator: Source, denominator: Source | None,
+               defaults: dict, fail) -> int:
+    """A KPI's own ``disclosure_threshold``, else the largest default of its sources."""
+    value = entry.get("disclosure_threshold")
+    if value is None:
+        sources = [numerator] + ([denominator] if denominator else [])
+        value = max(defaults.get(s.source, 0) for s in sources)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        fail(f"{where}: disclosure_threshold must be a whole number, 0 for none, not {value!r}")
+    return value
+
+
 def load_registry(path: str | Path | None = None) -> Registry:
     """Load and validate a registry file (the package's own by default)."""
     if path is None:
@@ -153,6 +166,13 @@ def load_registry(path: str | Path | None = None) -> Registry:
         groups[gid] = tuple(str(c).strip().upper() for c in codes)
         names[gid] = str(group.get("name", gid))
     pillars = tuple(data.get("pillars") or ())
+    disclosure = data.get("disclosure_control") or {}
+    if not isinstance(disclosure, dict):
+        fail("'disclosure_control' must map sources to thresholds, e.g. {force_returns: 5}")
+    for source, value in disclosure.items():
+        if source not in SOURCES or isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            fail(f"disclosure_control: {source}: {value!r} is not a disclosure_threshold "
+                 f"(a whole number for one of {', '.join(SOURCES)}; 0 for none)")
     kpis, seen = [], set()
     for i, entry in enumerate(data["kpis"]):
         if not isinstance(entry, dict) or not entry.get("id"):
@@ -191,5 +211,6 @@ def load_registry(path: str | Path | None = None) -> Registry:
             numerator=numerator, denominator=denominator, multiplier=multiplier,
             unit=str(entry.get("unit", "")), format=str(entry.get("format", ",.2f")),
             caveat=" ".join(str(entry.get("caveat", "")).split()),
+            disclosure_threshold=_threshold(where, entry, numerator, denominator, disclosure, fail),
         ))
     return Registry(label, groups, names, pillars, tuple(kpis))

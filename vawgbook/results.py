@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from . import stats
+from .disclosure import protect
 from .errors import InputError
 from .forces import force_names
 from .kpis import TREND_QUARTERS, kpi_panel, national_panel, value
@@ -19,10 +20,12 @@ COLUMNS = [
     "period", "force", "pillar", "kpi_id", "kpi_name", "kind", "direction", "comparison", "window",
     "value", "numerator", "denominator", "ci_lower", "ci_upper", "baseline_value", "change",
     "relative_change", "p_value", "q_value", "min_detectable_change", "assessment",
-    # Added to the contract's columns: how each test was done, and what a reader should know.
-    "method", "note",
+    # Added to the contract's columns: how each test was done, what a reader should know, and
+    # whether the row was withheld by statistical disclosure control.
+    "method", "note", "suppressed",
 ]
-QUARTERLY_COLUMNS = ["period", "force", "kpi_id", "numerator", "denominator", "value", "forces"]
+QUARTERLY_COLUMNS = ["period", "force", "kpi_id", "numerator", "denominator", "value", "forces",
+                     "suppressed"]
 COMPARISONS = {"year_on_year": "12_months", "trend": f"{TREND_QUARTERS}_quarters"}
 DEFAULT_Q_THRESHOLD = 0.05
 _SOURCE_TABLES = {"recorded_crime": "crime", "outcomes": "outcomes",
@@ -127,6 +130,7 @@ def compute(ds: Dataset, registry: Registry, period: Quarter,
                      insufficient=r.insufficient)
         for r in results.itertuples()
     ]
+    results, quarterly = protect(results, pd.concat(quarterly, ignore_index=True), live, period)
     results = results[COLUMNS]
-    quarterly = pd.concat(quarterly, ignore_index=True)[QUARTERLY_COLUMNS]
+    quarterly = quarterly[QUARTERLY_COLUMNS]
     return PeriodResults(period, results, quarterly, warnings)

@@ -1,0 +1,86 @@
+"""Statistical disclosure control: small counts, and the figures built on them, are not published.
+
+A KPI's threshold comes from the registry (on at 5 for force returns, off for the Home Office's
+own published tables). A figure is suppressed when a count behind it (its numerator or
+denominator, in the window it covers or the baseline it is compared with) is from 1 to the
+threshold minus 1. Where only one force is suppressed for an indicator and window, the next
+smallest is suppressed too (secondary suppression), so that the national total minus the
+published forces cannot reveal the hidden one.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .periods import Quarter
+from .registry import Registry
+
+NATIONAL = "England and Wales"
+BLANKED = ["value", "numerator", "denominator", "ci_lower", "ci_upper", "baseline_value", "change",
+           "relative_change", "p_value", "q_value", "min_detectable_change"]
+
+
+def note(threshold: int) -> str:
+    return f"not published: fewer than {threshold} cases (statistical disclosure control)"
+
+
+def _small(values: pd.Series, threshold: pd.Series) -> pd.Series:
+    return (values > 0) & (values < threshold)
+
+
+def _secondary(frame: pd.DataFrame, primary: pd.Series, groups: list[str], size: str) -> pd.Series:
+    """Add the smallest published force in each group where exactly one force is suppressed."""
+    hidden = primary.copy()
+    forces = frame["force"] != NATIONAL
+    counts = hidden[forces].groupby([frame.loc[forces, g] for g in groups]).transform("sum")
+    lonely = pd.Series(False, index=frame.index)
+    lonely[forces] = counts == 1
+    for _, group in frame.loc[lonely & forces].groupby(groups):
+        candidates = group.loc[~hidden[group.index] & (group[size] > 0)]
+        if not candidates.empty:
+            hidden[candidates[size].idxmin()] = True
+    return hidden
+
+
+def _window_sums(quarterly: pd.DataFrame, first: int, last: int) -> pd.DataFrame:
+    rows = quarterly.loc[quarterly["qidx"].between(first, last)]
+    return rows.groupby(["force", "kpi_id"])[["numerator", "denominator"]].sum(min_count=1)
+
+
+def protect(results: pd.DataFrame, quarterly: pd.DataFrame, registry: Registry,
+            period: Quarter) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Suppress small figures in the results and the quarterly series; adds ``suppressed``."""
+    thresholds = {k.id: k.disclosure_threshold for k in registry.kpis}
+    quarterly = quarterly.assign(qidx=[Quarter.parse(p).index for p in quarterly["period"]])
+    limit_q = quarterly["kpi_id"].map(thresholds).fillna(0)
+    primary_q = _small(quarterly["numerator"], limit_q) | _small(quarterly["denominator"], limit_q)
+    hidden_q = _secondary(quarterly, primary_q, ["kpi_id", "period"], "numerator")
+
+    p = period.index
+    windows = {"current": _window_sums(quarterly, p - 3, p),
+               "baseline": _window_sums(quarterly, p - 7, p - 4),
+               "trend": _window_sums(quarterly, p - 11, p)}
+    key = pd.MultiIndex.from_frame(results[["force", "kpi_id"]])
+    limit = results["kpi_id"].map(thresholds).fillna(0).to_numpy()
+    is_yoy = (results["comparison"] == "year_on_year").to_numpy()
+    primary = np.zeros(len(results), dtype=bool)
+    for name, sums in windows.items():
+        aligned = sums.reindex(key)
+        small = np.zeros(len(results), dtype=bool)
+        for column in ("numerator", "denominator"):
+            values = aligned[column].to_numpy()
+            small |= (values > 0) & (values < limit)
+        primary |= small & (is_yoy if name != "trend" else ~is_yoy)
+    primary = pd.Series(primary, index=results.index)
+    hidden = _secondary(results, primary, ["kpi_id", "comparison"], "numerator")
+
+    results = results.copy()
+    results.loc[hidden, BLANKED] = np.nan
+    results.loc[hidden, "assessment"] = "insufficient_data"
+    results.loc[hidden, "note"] = [note(thresholds[k]) for k in results.loc[hidden, "kpi_id"]]
+    results["suppressed"] = hidden
+    quarterly = quarterly.drop(columns="qidx")
+    quarterly.loc[hidden_q, ["numerator", "denominator", "value"]] = np.nan
+    quarterly["suppressed"] = hidden_q
+    return results, quarterly
