@@ -47,7 +47,7 @@ def test_count_charts_show_the_place_alone():
 
 def test_description_gives_span_first_last_and_range():
     text = charts.describe(quarterly(), REGISTRY["vawg_charge_rate"], "Kent")
-    assert text == ("Line chart of VAWG outcomes that were a charge or summons for Kent each quarter "
+    assert text == ("Line chart: VAWG outcomes that were a charge or summons, Kent, each quarter "
                     "from 2023/24 Q1 (7.0%) to 2023/24 Q4 (7.3%), ranging from 7.0% to 7.3%.")
 
 

@@ -73,8 +73,13 @@ CHART_SCRIPT = """
 window.vawgChart = function (id) {
   var target = document.getElementById(id);
   var spec = JSON.parse(document.getElementById(id + "-spec").textContent);
-  if (!window.vegaEmbed) { target.textContent = "(The chart needs the book's vega-bundle.js.)"; return; }
-  window.vegaEmbed(target, spec, {actions: false, renderer: "svg"}).catch(function (error) {
+  if (!window.vegaEmbed) { target.textContent = "(The chart needs the book's vawgbook-charts.js.)"; return; }
+  // Draw into a child, so that Vega-Embed's own role and label do not replace the chart's
+  // description as its accessible name.
+  var view = document.createElement("div");
+  view.setAttribute("aria-hidden", "true");
+  target.appendChild(view);
+  window.vegaEmbed(view, spec, {actions: false, renderer: "svg"}).catch(function (error) {
     target.textContent = "(The chart could not be drawn: " + error + ")";
   });
 };
@@ -105,21 +110,16 @@ def _theme(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     ).configure_axis(labelFontSize=11, titleFontSize=12, gridColor="#e5e5e5").configure_view(stroke=None)
 
 
-def _in_sentence(name: str) -> str:
-    """A name inside a sentence: lower-case first letter unless it starts an acronym (VAWG)."""
-    return name if name[:2].isupper() else name[:1].lower() + name[1:]
-
-
 def describe(quarterly: pd.DataFrame, kpi: Kpi, force: str) -> str:
     """A text alternative for a chart of the quarterly series: span, first and latest values, range."""
     data = quarterly.loc[(quarterly["kpi_id"] == kpi.id) & (quarterly["force"] == force)]
     data = data.dropna(subset=["value"])
     if data.empty:
-        return f"Chart of {_in_sentence(kpi.name)} for {force}: no data."
+        return f"{kpi.name}, {force}: no data to chart."
     first, last = data.iloc[0], data.iloc[-1]
     low, high = data["value"].min(), data["value"].max()
     return (
-        f"Line chart of {_in_sentence(kpi.name)} for {force} each quarter from "
+        f"Line chart: {kpi.name}, {force}, each quarter from "
         f"{Quarter.parse(first['period']).label} ({kpi.display(first['value'])}) to "
         f"{Quarter.parse(last['period']).label} ({kpi.display(last['value'])}), ranging from "
         f"{kpi.display(low)} to {kpi.display(high)}."
@@ -161,8 +161,9 @@ def spc_chart(chart: pd.DataFrame, kpi: Kpi, place: str, national: pd.DataFrame 
         color=alt.Color("type:N", title="Quarter", scale=alt.Scale(
             domain=[s[0] for s in styles], range=[s[1] for s in styles]),
             legend=alt.Legend(orient="bottom", columns=2)),
-        shape=alt.Shape("type:N", scale=alt.Scale(domain=[s[0] for s in styles],
-                                                  range=[s[2] for s in styles]), legend=None),
+        shape=alt.Shape("type:N", title="Quarter", scale=alt.Scale(
+            domain=[s[0] for s in styles], range=[s[2] for s in styles]),
+            legend=alt.Legend(orient="bottom", columns=2)),
         tooltip=[alt.Tooltip("quarter:O", title="Quarter"), alt.Tooltip("display:N", title=kpi.name),
                  alt.Tooltip("type:N", title="Variation")]))
     if national is not None and place != NATIONAL and kpi.kind != "count":

@@ -50,12 +50,12 @@ def kpis(data: DataOption, period: PeriodOption, out: Annotated[Path, typer.Opti
     from .periods import Quarter
     from .registry import load_registry
     from .results import compute
-    from .sources import load
+    from .sources import load, registry_codes
     from .tables import write_csv
 
     quarter = Quarter.parse(period)
     reg = load_registry(registry)
-    result = compute(load(data), reg, quarter)
+    result = compute(load(data, codes=registry_codes(reg)), reg, quarter)
     for warning in result.warnings:
         _say(f"warning: {warning}")
     write_csv(result.results, out)
@@ -67,10 +67,10 @@ def validate(data: DataOption, registry: RegistryOption = None) -> None:
     """Check the data folder and print a data-quality summary."""
     from .quality import summary_text
     from .registry import load_registry
-    from .sources import load
+    from .sources import load, registry_codes
 
     reg = load_registry(registry)
-    typer.echo(summary_text(load(data), reg))
+    typer.echo(summary_text(load(data, codes=registry_codes(reg)), reg))
 
 
 WorkersOption = Annotated[
@@ -136,6 +136,21 @@ def golden(root: RootOption = Path(".")) -> None:
     from .notebooks import refresh_golden
 
     refresh_golden(root, echo=_say)
+
+
+cache_app = typer.Typer(no_args_is_help=True, help=(
+    "The cache of parsed input files (in $VAWGBOOK_CACHE_DIR or the user's cache folder; "
+    "VAWGBOOK_NO_CACHE=1 turns it off)."))
+app.add_typer(cache_app, name="cache")
+
+
+@cache_app.command("clear")
+def cache_clear() -> None:
+    """Delete every cached table; input files are parsed again when next used."""
+    from .cache import cache_dir, clear
+
+    entries, size = clear()
+    _say(f"cache cleared: {entries} entries ({size / 1e6:.1f} MB) removed from {cache_dir()}")
 
 
 def main() -> None:

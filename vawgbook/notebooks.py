@@ -29,7 +29,7 @@ from .quality import report_tables, revisions
 from .registry import load_registry
 from .report import QUALITY_FILE, QUARTERLY_FILE, RESULTS_FILE, REVISIONS_FILE
 from .results import compute
-from .sources import load
+from .sources import load, registry_codes
 from .tables import read_results, write_csv
 
 KERNEL = "python3"
@@ -48,6 +48,7 @@ class Page:
     name: str
     title: str
     parameters: tuple[tuple[str, str], ...] = ()
+    heading: str | None = None  # replaces the template's first heading (pages made per force)
 
 
 def slug(text: str) -> str:
@@ -62,10 +63,11 @@ def pages(pillars: tuple[str, ...], with_forces: bool = True) -> list[Page]:
     """Every page of a period: the period pages, one per pillar, one per force."""
     out = [Page(FRONT_PAGE, "index", "Summary")]
     out += [Page(name, name, PAGE_TITLES[name]) for name in PERIOD_PAGES]
-    out += [Page("pillar", f"pillar-{slug(p)}", p[:1].upper() + p[1:], (("pillar", p),))
+    out += [Page("pillar", f"pillar-{slug(p)}", p[:1].upper() + p[1:], (("pillar", p),),
+                 f"Pillar: {p}")
             for p in pillars]
     if with_forces:
-        out += [Page("force_profile", f"force-{slug(f)}", f, (("force", f),))
+        out += [Page("force_profile", f"force-{slug(f)}", f, (("force", f),), f"{f}: force profile")
                 for f in force_names().territorial]
     return out
 
@@ -83,10 +85,14 @@ def _without_timing(nb):
     return nb
 
 
-def _tidy_for_book(path: Path) -> None:
+def _tidy_for_book(path: Path, title: str | None = None) -> None:
     """Hide code from readers (parameter cells entirely, other code cells' input only), and drop
     the Vega-Lite output that JupyterLab draws: the book draws the HTML version of each chart."""
     nb = _without_timing(nbformat.read(path, as_version=4))
+    if title is not None:  # one template, many pages: each page gets its own first heading
+        first = next(c for c in nb.cells if c.cell_type == "markdown")
+        lines = first.source.split("\n")
+        first.source = "\n".join([f"# {title}", *lines[1:]]) if lines[0].startswith("# ") else first.source
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
@@ -106,13 +112,13 @@ def _quiet_worker(log: str) -> None:
     os.dup2(fd, 2)
 
 
-def _execute(template: str, output: str, parameters: dict, cwd: str) -> None:
+def _execute(template: str, output: str, parameters: dict, cwd: str, title: str | None) -> None:
     """Run one notebook (in a worker process); raises papermill's error on a failing cell."""
     import papermill
 
     papermill.execute_notebook(template, output, parameters=parameters, cwd=cwd,
                                kernel_name=KERNEL, progress_bar=False, log_output=False)
-    _tidy_for_book(Path(output))
+    _tidy_for_book(Path(output), title)
 
 
 class _PageFailed(Exception):
@@ -174,7 +180,7 @@ def run_period(data_dir: Path, period: Quarter, root: Path = Path("."),
     if missing:
         raise InputError(templates, f"template notebook(s) missing: {', '.join(missing)}")
     reg = load_registry(registry)
-    ds = load(data_dir)
+    ds = load(data_dir, codes=registry_codes(reg))
     results = compute(ds, reg, period)
     for warning in results.warnings:
         echo(f"warning: {warning}")
@@ -240,7 +246,7 @@ def _execute_all(todo: list[Page], templates: Path, staging: Path, data_dir: Pat
         futures = {
             pool.submit(_execute, str(templates / f"{page.template}.ipynb"),
                         str(staging / f"{page.name}.ipynb"), {**common, **dict(page.parameters)},
-                        str(staging)): page
+                        str(staging), page.heading): page
             for page in todo
         }
         with _progress(len(futures), str(period)) as bar:

@@ -23,6 +23,7 @@ QUARTERLY_FILE = "kpi_quarterly.csv"
 QUALITY_FILE = "data_quality.json"
 REVISIONS_FILE = "revisions.csv"
 NATIONAL = "England and Wales"
+SUPPRESSED = "[c]"  # the Government Statistical Service symbol for a confidential figure
 ASSESSMENT_LABELS = {
     # Words and symbols, so that meaning never rests on colour alone.
     "improving": "▲ Improving",
@@ -75,9 +76,10 @@ def period_results(data_dir: str | Path | None = None, period: str | None = None
     # Computing here (a notebook run on its own) needs the statistics; reading does not.
     from .quality import report_tables
     from .results import compute
-    from .sources import load
+    from .sources import load, registry_codes
 
-    ds = load(Path(data_dir) if data_dir is not None else sample_data_dir())
+    ds = load(Path(data_dir) if data_dir is not None else sample_data_dir(),
+              codes=registry_codes(reg))
     quarter = Quarter.parse(period) if period else ds.quarters()[-1]
     computed = compute(ds, reg, quarter)
     return Report(quarter, computed.results, computed.quarterly, reg,
@@ -101,6 +103,11 @@ def _kpi_rows(report: Report, rows: pd.DataFrame, index: list[str]) -> pd.DataFr
     out = []
     for r in rows.itertuples():
         kpi = report.registry[r.kpi_id]
+        if bool(getattr(r, "suppressed", False)):
+            out.append({"Indicator": kpi.name, "Force": r.force, **dict.fromkeys(
+                ["Last 12 months", "95% interval", "Previous 12 months", "Change"], SUPPRESSED),
+                "Assessment": "[c] Not published (small numbers)"})
+            continue
         out.append({
             "Indicator": kpi.name,
             "Force": r.force,
@@ -152,9 +159,10 @@ def series_table(report: Report, kpi_id: str, force: str) -> pd.DataFrame:
     kpi = report.registry[kpi_id]
     q = report.quarterly
     data = q.loc[(q["kpi_id"] == kpi_id) & (q["force"] == force)]
+    hidden = data["suppressed"] if "suppressed" in data else pd.Series(False, index=data.index)
     return pd.DataFrame({
         "Quarter": [Quarter.parse(p).label for p in data["period"]],
-        kpi.name: [kpi.display(v) for v in data["value"]],
+        kpi.name: [SUPPRESSED if h else kpi.display(v) for v, h in zip(data["value"], hidden, strict=True)],
     }).set_index("Quarter")
 
 
@@ -211,8 +219,11 @@ def show_kpi_sections(report: Report, force: str = NATIONAL, pillar: str | None 
                          + narrative.year_on_year_sentence(kpi, row, report.period, force) + " "
                          + spc_sentence(chart, kpi, row.assessment)
                          + f"\n\n*Definition:* {kpi.definition} *Caveat:* {kpi.caveat}"))
-        display(Figure(spc_chart(chart, kpi, force, report.quarterly),
-                       describe(report.quarterly, kpi, force)))
+        if chart["value"].notna().any():
+            display(Figure(spc_chart(chart, kpi, force, report.quarterly),
+                           describe(report.quarterly, kpi, force)))
+        else:
+            display(Markdown(describe(report.quarterly, kpi, force)))
         table = series_table(report, kpi_id, force).to_html(escape=True)
         display(HTML(f"<details><summary>Data behind the chart</summary>{table}</details>"))
 

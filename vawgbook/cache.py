@@ -1,0 +1,244 @@
+"""A cache of parsed input files, so that an unchanged file is read and checked only once.
+
+Each input file's tables, as :func:`vawgbook.sources.parse_file` returns them (tidy rows, row
+numbers and the file's data-quality records), are stored as one Parquet file. The key is the
+file's sha256 with the kind of table, the offence-code filter, ``sources.READER_VERSION`` and a
+fingerprint of the reader code, ``forces.yaml`` and the pandas and pyarrow versions: a changed file
+or a changed reader never meets an old entry. The file's name and folder are not part of the key
+(they are attached again on every load), so a renamed or copied file is still a hit.
+
+Where: ``$VAWGBOOK_CACHE_DIR`` if set, else the user's cache folder (``platformdirs``, e.g.
+``~/.cache/vawgbook`` on Linux), else ``~/.cache/vawgbook``. ``VAWGBOOK_NO_CACHE=1`` turns the
+cache off. Each file's sha256 is remembered by path and file status (``digests.json``), so an
+unchanged file is not hashed on every load. Entries are written to a temporary file and renamed
+into place, so a reader never sees half an entry; an entry that cannot be read is deleted and
+rebuilt. ``vawgbook cache clear`` empties it.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import tempfile
+import time
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ENTRY_FORMAT = 1  # the layout of an entry (below); a different one is a miss
+TABLES = "tables"  # the sub-folder holding entries
+SUFFIX = ".parquet"
+_META = b"vawgbook"
+MEMO = "digests.json"  # sha256 of files by path and stat, so unchanged files are not re-hashed
+MEMO_ENTRIES = 1000
+RACY_SECONDS = 2.0
+_FINGERPRINTED = ("cache.py", "readers.py", "sources.py", "forces.py", "periods.py",
+                 "config/forces.yaml")
+
+
+def cache_dir() -> Path:
+    """The cache folder (it may not exist yet)."""
+    configured = os.environ.get("VAWGBOOK_CACHE_DIR", "").strip()
+    if configured:
+        return Path(configured).expanduser()
+    try:
+        from platformdirs import user_cache_dir
+    except ImportError:
+        return Path.home() / ".cache" / "vawgbook"
+    return Path(user_cache_dir("vawgbook", appauthor=False))
+
+
+def enabled() -> bool:
+    """Whether loads use the cache (``VAWGBOOK_NO_CACHE`` set to anything but 0 turns it off)."""
+    return os.environ.get("VAWGBOOK_NO_CACHE", "").strip().lower() in ("", "0", "false", "no")
+
+
+def _sha256(path: Path) -> str | None:
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+    except OSError:
+        return None  # the reader will say what is wrong with the file
+
+
+def _stat(path: Path) -> list[int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+
+
+def _read_memo() -> dict[str, list]:
+    try:
+        memo = json.loads((cache_dir() / MEMO).read_text("utf-8"))
+        return memo if isinstance(memo, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (a reader sees the old file or the new one)."""
+    temp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(temp, path)
+        temp = None
+    except OSError:
+        pass  # a cache that cannot be written only costs time
+    finally:
+        if temp is not None:
+            try:
+                os.unlink(temp)
+            except OSError:
+                pass
+
+
+def digests(paths: Iterable[Path]) -> dict[Path, str | None]:
+    """The sha256 of each file (None if it cannot be read).
+
+    Files are hashed side by side (hashing releases the GIL). A file whose device, inode, size,
+    modification and change times all match a file hashed before is not hashed again (as git
+    trusts its index); files changed in the last few seconds are never remembered, so two writes
+    within one timestamp tick cannot hide a change.
+    """
+    paths = list(paths)
+    memo = _read_memo()
+    result: dict[Path, str | None] = {}
+    todo = []
+    for path in paths:
+        stat, key = _stat(path), str(Path(path).resolve())
+        entry = memo.get(key)
+        if stat is not None and isinstance(entry, list) and entry[:5] == stat:
+            result[path] = entry[5]
+        else:
+            todo.append((path, key, stat))
+    if todo:
+        workers = max(1, min(len(todo), os.cpu_count() or 1, 4))
+        with ThreadPoolExecutor(workers) as pool:
+            hashed = list(pool.map(_sha256, [path for path, _, _ in todo]))
+        settled = time.time_ns() - int(RACY_SECONDS * 1e9)
+        remember = False
+        for (path, key, stat), digest in zip(todo, hashed, strict=True):
+            result[path] = digest
+            if digest is not None and stat is not None and max(stat[3], stat[4]) < settled:
+                memo[key] = [*stat, digest]
+                remember = True
+        if remember:
+            keep = dict(list(memo.items())[-MEMO_ENTRIES:])
+            _write(cache_dir() / MEMO, json.dumps(keep).encode())
+    return {path: result[path] for path in paths}
+
+
+@functools.cache
+def _fingerprint() -> str:
+    import pandas as pd
+    import pyarrow as pa
+
+    from .sources import READER_VERSION
+
+    digest = hashlib.sha256(f"{READER_VERSION}|{pd.__version__}|{pa.__version__}".encode())
+    here = Path(__file__).resolve().parent
+    for name in _FINGERPRINTED:
+        try:
+            digest.update((here / name).read_bytes())
+        except OSError:
+            digest.update(name.encode())
+    return digest.hexdigest()
+
+
+def entry_key(file_digest: str, kind: str, codes: frozenset[str] | None) -> str:
+    """The key of a file's entry: its content, what was read from it, and by which reader."""
+    wanted = "all" if codes is None else ",".join(sorted(codes))
+    text = f"{ENTRY_FORMAT}|{_fingerprint()}|{kind}|{wanted}"
+    return f"{kind}-{file_digest[:32]}-{hashlib.sha256(text.encode()).hexdigest()[:16]}"
+
+
+def _entry(key: str) -> Path:
+    return cache_dir() / TABLES / f"{key}{SUFFIX}"
+
+
+def get(key: str):
+    """The parts stored under ``key``, or None (also when the entry is damaged: it is removed)."""
+    import pyarrow.parquet as pq
+
+    from .sources import Part, Quality
+
+    path = _entry(key)
+    if not path.is_file():
+        return None
+    try:
+        table = pq.read_table(path)
+        meta = json.loads(table.schema.metadata[_META])
+        if meta.get("format") != ENTRY_FORMAT or meta.get("key") != key:
+            raise ValueError("not this entry")
+        frame = table.to_pandas()
+        parts, start = [], 0
+        for info in meta["tables"]:
+            stop = start + info["kept"]
+            part_frame = frame.iloc[start:stop].reset_index(drop=True)
+            start = stop
+            parts.append(Part(
+                sheet=info["sheet"], rows=info["rows"], frame=part_frame,
+                quality=Quality(**{name: info["quality"][name] for name in
+                                   ("set_aside", "negatives", "unknown_measures")}),
+                spans=[tuple(p) for p in info["spans"]], marked=[tuple(p) for p in info["marked"]],
+                present=[tuple(p) for p in info["present"]], keys_unique=info["keys_unique"]))
+        if start != len(frame):
+            raise ValueError("row count does not match")
+        return parts
+    except Exception:  # a damaged, truncated or foreign file: drop it and read the input again
+        try:
+            path.unlink()
+        except OSError:
+            pass
+        return None
+
+
+def put(key: str, parts) -> None:
+    """Store ``parts`` under ``key`` (atomically; failing to write only costs the next load)."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    meta = {"format": ENTRY_FORMAT, "key": key, "tables": [
+        {"sheet": p.sheet, "rows": p.rows, "kept": len(p.frame),
+         "quality": {"set_aside": p.quality.set_aside, "negatives": p.quality.negatives,
+                     "unknown_measures": p.quality.unknown_measures},
+         "spans": p.spans, "marked": p.marked, "present": p.present,
+         "keys_unique": p.keys_unique}
+        for p in parts]}
+    table = pa.Table.from_pandas(pd.concat([p.frame for p in parts], ignore_index=True),
+                                 preserve_index=False)
+    table = table.replace_schema_metadata(
+        {**(table.schema.metadata or {}), _META: json.dumps(meta).encode()})
+    buffer = pa.BufferOutputStream()
+    pq.write_table(table, buffer)
+    _write(_entry(key), buffer.getvalue().to_pybytes())
+
+
+def clear() -> tuple[int, int]:
+    """Delete every entry (and any half-written one); returns (entries, bytes) removed."""
+    folder = cache_dir() / TABLES
+    count = size = 0
+    candidates = list(folder.iterdir()) if folder.is_dir() else []
+    candidates += [p for p in cache_dir().glob(f"*{MEMO}*") if p.is_file()] if cache_dir().is_dir() else []
+    for path in candidates:
+        if path.is_file() and (path.name.endswith((SUFFIX, ".tmp")) or MEMO in path.name):
+            try:
+                size += path.stat().st_size
+                path.unlink()
+            except OSError:
+                continue
+            count += path.name.endswith(SUFFIX)
+    for empty in (folder, cache_dir()):
+        try:
+            empty.rmdir()
+        except OSError:
+            pass
+    return count, size
