@@ -162,11 +162,24 @@ def test_killing_a_run_leaves_the_last_good_period_and_a_rerun_completes(publish
     slow = template("import time\ntime.sleep(30)")
     good = (project / "notebooks" / "force_comparison.ipynb").read_bytes()
     nbformat.write(slow, project / "notebooks" / "force_comparison.ipynb")
-    command = [sys.executable, "-m", "vawgbook", "run", "--data", str(SAMPLE), "--period", "2024-25-Q2",
-               "--root", str(project), "--workers", "2"]
+    command = [
+        sys.executable,
+        "-m",
+        "vawgbook",
+        "run",
+        "--data",
+        str(SAMPLE),
+        "--period",
+        "2024-25-Q2",
+        "--root",
+        str(project),
+        "--workers",
+        "2",
+    ]
     try:
-        process = subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         deadline = time.time() + 120
         periods = project / "book" / "periods"
         while time.time() < deadline and not list(periods.glob(".staging-*/force_comparison.ipynb")):
@@ -180,3 +193,20 @@ def test_killing_a_run_leaves_the_last_good_period_and_a_rerun_completes(publish
     rerun = run(project)
     assert rerun == folder and (folder / "index.ipynb").exists()
     assert not list((project / "book" / "periods").glob(".staging-*"))  # the killed run's leftovers
+
+
+def test_pages_made_per_force_or_pillar_get_their_own_first_heading(tmp_path):
+    from vawgbook.notebooks import _tidy_for_book
+
+    nb = template("print(1)")
+    nb.cells.insert(0, nbformat.v4.new_markdown_cell("# Force profile\n\nOne force's indicators."))
+    path = tmp_path / "page.ipynb"
+    nbformat.write(nb, path)
+    _tidy_for_book(path, "Kent: force profile")
+    assert (
+        nbformat.read(path, as_version=4).cells[0].source
+        == "# Kent: force profile\n\nOne force's indicators."
+    )
+    bare = tmp_path / "bare.ipynb"
+    nbformat.write(template("print(1)"), bare)  # no heading to replace: left as it is
+    _tidy_for_book(bare, "Kent: force profile")

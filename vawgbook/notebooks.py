@@ -89,10 +89,10 @@ def _tidy_for_book(path: Path, title: str | None = None) -> None:
     """Hide code from readers (parameter cells entirely, other code cells' input only), and drop
     the Vega-Lite output that JupyterLab draws: the book draws the HTML version of each chart."""
     nb = _without_timing(nbformat.read(path, as_version=4))
-    if title is not None:  # one template, many pages: each page gets its own first heading
-        first = next(c for c in nb.cells if c.cell_type == "markdown")
-        lines = first.source.split("\n")
-        first.source = "\n".join([f"# {title}", *lines[1:]]) if lines[0].startswith("# ") else first.source
+    first = next((c for c in nb.cells if c.cell_type == "markdown"), None)
+    if title is not None and first is not None and first.source.startswith("# "):
+        # One template, many pages: each page gets its own first heading (and so its own title).
+        first.source = "\n".join([f"# {title}", *first.source.split("\n")[1:]])
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
