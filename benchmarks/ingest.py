@@ -4,7 +4,8 @@
     .venv/bin/python benchmarks/ingest.py [--data-root /tmp/vawgbook-full] [--repeat 5]
 
 Generates what is missing under ``--data-root`` (benchmarks/generate_full.py: ``x1`` with XLSX and
-ODS, ``x2`` and ``x4`` CSV only), then times whole processes, each the median of ``--repeat`` runs:
+ODS, ``x2`` and ``x4`` CSV only), then times whole processes, in ``--repeat`` rounds that each run
+every case once (so that other work on the machine slows all cases alike), reporting the median:
 
 - ``vawgbook kpis`` on the scale-1 CSV: cold (empty cache) and warm (cache filled); the same for
   ``vawgbook validate`` (reading, checking and the data-quality summary, no statistical tests);
@@ -15,9 +16,12 @@ ODS, ``x2`` and ``x4`` CSV only), then times whole processes, each the median of
 - 1x, 2x and 4x the rows: cold ingestion, cold ``kpis`` and DuckDB;
 - the XLSX and ODS folders (recorded crime workbook plus one year of outcomes), cold.
 
-Peak memory is the largest resident set of the process (``ru_maxrss`` from ``wait4``). Prints a
-table and the ratios against the goals (cold <= 3x DuckDB, warm <= 1.5x, peak < 2 GB, linear
-growth, workbooks < 30 s); ``--json FILE`` also saves the figures.
+Each vawgbook run is followed at once by a DuckDB run on the same data, and the ratios to DuckDB
+are medians of these pairs: other work on a shared machine then slows both sides of a ratio alike.
+Peak memory is the largest resident set of the process (``ru_maxrss`` from ``wait4``); CPU time is
+user + system time of the process. Prints a table and the ratios against the goals (cold <= 3x
+DuckDB, warm <= 1.5x, peak < 2 GB, linear growth, workbooks < 30 s); ``--json FILE`` also saves
+the figures.
 """
 
 from __future__ import annotations
@@ -116,8 +120,8 @@ def duckdb_script() -> str:
     return DUCKDB.replace("GROUPS", groups).replace("CODES", ", ".join(f"'{c}'" for c in VAWG))
 
 
-def run(command: list[str], env: dict[str, str]) -> tuple[float, float, str]:
-    """Wall seconds, peak resident MB and stderr of one whole process."""
+def run(command: list[str], env: dict[str, str]) -> tuple[float, float, float, str]:
+    """Wall seconds, CPU seconds, peak resident MB and stderr of one whole process."""
     start = time.perf_counter()
     proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True)
@@ -127,13 +131,16 @@ def run(command: list[str], env: dict[str, str]) -> tuple[float, float, str]:
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise SystemExit(f"failed ({proc.returncode}): {' '.join(command)}\n{stderr}")
-    return wall, usage.ru_maxrss / 1024, stderr
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, stderr
 
 
 class Bench:
-    def __init__(self, repeat: int, work: Path):
-        self.repeat, self.work, self.rows = repeat, work, []
-        self.count = 0
+    """Cases timed in rounds: each round runs every case once, and right after each vawgbook run
+    the DuckDB reference of the same scale, so that a ratio compares two runs made under the same
+    load from other work on the machine. Figures are medians over the rounds."""
+
+    def __init__(self, work: Path):
+        self.work, self.cases, self.count = work, [], 0
 
     def env(self, cache: Path | None) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if k != "VAWGBOOK_NO_CACHE"}
@@ -150,27 +157,53 @@ class Bench:
         shutil.rmtree(path, ignore_errors=True)
         return path
 
-    def time(self, name: str, command: list[str], cache: str = "cold") -> dict:
-        """Median of ``repeat`` runs; cache "cold" (empty each run), "warm" (filled) or "off"."""
-        walls, peaks, logs = [], [], []
-        warm = self.fresh_cache()
-        if cache == "warm":
-            run(command, self.env(warm))  # fill it
-        for _ in range(self.repeat):
-            where = {"cold": self.fresh_cache, "warm": lambda: warm, "off": lambda: None}[cache]()
-            wall, peak, log = run(command, self.env(where))
-            walls.append(wall)
-            peaks.append(peak)
-            logs.append(log)
-        row = {"name": name, "cache": cache, "median_s": statistics.median(walls),
-               "min_s": min(walls), "max_s": max(walls), "peak_mb": max(peaks),
-               "runs": [round(w, 2) for w in walls],
-               "log": logs[walls.index(sorted(walls)[len(walls) // 2])]}
-        self.rows.append(row)
-        print(f"  {name:<44} {cache:<5} median {row['median_s']:7.2f} s  "
-              f"(min {row['min_s']:.2f}, max {row['max_s']:.2f})  peak {row['peak_mb']:7.0f} MB",
-              flush=True)
-        return row
+    def add(self, name: str, command: list[str], cache: str = "cold",
+            reference: list[str] | None = None) -> None:
+        """A case; cache "cold" (empty for every run), "warm" (filled first) or "off"; each run
+        is followed by one of ``reference`` (the DuckDB query), if given."""
+        self.cases.append({"name": name, "cache": cache, "command": command,
+                           "reference": reference, "walls": [], "cpus": [], "peaks": [],
+                           "logs": [], "ratios": [], "refs": [], "warm": None})
+
+    def run(self, repeat: int) -> list[dict]:
+        for case in self.cases:
+            if case["cache"] == "warm":
+                case["warm"] = self.fresh_cache()
+                run(case["command"], self.env(case["warm"]))  # fill it
+        for round_ in range(repeat):
+            print(f"round {round_ + 1} of {repeat} (load average {os.getloadavg()[0]:.1f})",
+                  flush=True)
+            for case in self.cases:
+                where = {"cold": self.fresh_cache, "warm": lambda c=case: c["warm"],
+                         "off": lambda: None}[case["cache"]]()
+                wall, cpu, peak, log = run(case["command"], self.env(where))
+                case["walls"].append(wall)
+                case["cpus"].append(cpu)
+                case["peaks"].append(peak)
+                case["logs"].append(log)
+                if case["cache"] == "cold":
+                    shutil.rmtree(where, ignore_errors=True)
+                if case["reference"]:
+                    ref, _, _, _ = run(case["reference"], self.env(None))
+                    case["refs"].append(ref)
+                    case["ratios"].append(wall / ref)
+        rows = []
+        for case in self.cases:
+            walls = case["walls"]
+            row = {"name": case["name"], "cache": case["cache"],
+                   "median_s": statistics.median(walls), "min_s": min(walls),
+                   "max_s": max(walls), "cpu_s": statistics.median(case["cpus"]),
+                   "peak_mb": max(case["peaks"]), "runs": [round(w, 2) for w in walls],
+                   "ratio": statistics.median(case["ratios"]) if case["ratios"] else None,
+                   "reference_s": statistics.median(case["refs"]) if case["refs"] else None,
+                   "log": case["logs"][walls.index(sorted(walls)[len(walls) // 2])]}
+            rows.append(row)
+            ratio = (f"  x DuckDB {row['ratio']:.2f} (paired)" if row["ratio"] is not None
+                     else "")
+            print(f"  {row['name']:<40} {row['cache']:<5} median {row['median_s']:6.2f} s "
+                  f"(min {row['min_s']:.2f}, max {row['max_s']:.2f}), CPU {row['cpu_s']:6.2f} s, "
+                  f"peak {row['peak_mb']:5.0f} MB{ratio}")
+        return rows
 
 
 def ensure_data(root: Path, scale: int, workbooks: bool) -> Path:
@@ -210,71 +243,71 @@ def main() -> None:
           f"  duckdb {duckdb.__version__}  load average {os.getloadavg()[0]:.1f}")
     with tempfile.TemporaryDirectory(prefix="vawgbook-bench-") as tmp:
         work = Path(tmp)
-        bench = Bench(args.repeat, work)
+        bench = Bench(work)
         script = work / "duck.py"
         script.write_text(duckdb_script(), encoding="utf-8")
-        out = work / "out"
-        out.mkdir()
         sizes = {}
         for scale in args.scales:
             data = ensure_data(args.data_root, scale, workbooks=scale == 1) / "csv"
             sizes[scale] = csv_size(data)
             rows, mb = sizes[scale]
             print(f"scale {scale}: {data} ({rows:,} outcome rows, {mb:,.0f} MB of CSV)")
+            out = work / f"out{scale}"
+            out.mkdir()
             duck = [py, str(script), str(data), str(out)]
             load = [py, "-c", LOAD, str(data)]
             kpis = [*vawgbook, "kpis", "--data", str(data), "--period", PERIOD,
                     "--out", str(out / "kpi_results.csv")]
-            bench.time(f"duckdb reference x{scale}", duck, "off")
-            bench.time(f"load x{scale}", load, "cold")
-            bench.time(f"vawgbook kpis x{scale}", kpis, "cold")
+            phases = [py, "-c", PHASES, str(data), PERIOD, str(out / "phases.csv")]
+            bench.add(f"duckdb reference x{scale}", duck, "off")
+            bench.add(f"load x{scale}", load, "cold", duck)
+            bench.add(f"vawgbook kpis x{scale}", kpis, "cold", duck)
+            bench.add(f"kpis phases x{scale}", phases, "cold")
             if scale == 1:
-                bench.time("load x1", load, "warm")
-                bench.time("vawgbook kpis x1", kpis, "warm")
-                bench.time("vawgbook validate x1", [*vawgbook, "validate", "--data", str(data)],
-                           "cold")
-                bench.time("vawgbook validate x1", [*vawgbook, "validate", "--data", str(data)],
-                           "warm")
-                phases = [py, "-c", PHASES, str(data), PERIOD, str(out / "phases.csv")]
-                bench.time("kpis phases x1", phases, "cold")
-                bench.time("kpis phases x1", phases, "warm")
+                bench.add("load x1", load, "warm", duck)
+                bench.add("vawgbook kpis x1", kpis, "warm", duck)
+                bench.add("kpis phases x1", phases, "warm")
+                validate = [*vawgbook, "validate", "--data", str(data)]
+                bench.add("vawgbook validate x1", validate, "cold", duck)
+                bench.add("vawgbook validate x1", validate, "warm", duck)
                 for ext in ("xlsx", "ods"):
-                    folder = data.parent / ext
-                    bench.time(f"load {ext} (crime + 1 year of outcomes)",
-                               [py, "-c", LOAD, str(folder)], "cold")
-        report(bench.rows, sizes, args)
+                    bench.add(f"load {ext} (crime + 1 year of outcomes)",
+                              [py, "-c", LOAD, str(data.parent / ext)], "cold")
+        started = time.perf_counter()
+        rows = bench.run(args.repeat)
+        print(f"{time.perf_counter() - started:.0f} s in all; load average now "
+              f"{os.getloadavg()[0]:.1f}")
+        report(rows, sizes, args)
 
 
 def report(rows: list[dict], sizes: dict, args) -> None:
     def find(name, cache):
         return next((r for r in rows if r["name"] == name and r["cache"] == cache), None)
 
-    print("\nratios (median wall time of whole processes):")
-    duck = find("duckdb reference x1", "off")
+    print("\nratios to DuckDB (median over rounds of each run / the DuckDB run right after it):")
     lines = []
-    if duck:
-        for name, cache, goal in (("vawgbook kpis x1", "cold", 3.0), ("vawgbook kpis x1", "warm", 1.5),
-                                  ("load x1", "cold", 3.0), ("load x1", "warm", 1.5),
-                                  ("vawgbook validate x1", "cold", 3.0),
-                                  ("vawgbook validate x1", "warm", 1.5)):
-            row = find(name, cache)
+    for name, cache, goal in (("vawgbook kpis x1", "cold", 3.0), ("vawgbook kpis x1", "warm", 1.5),
+                              ("load x1", "cold", 3.0), ("load x1", "warm", 1.5),
+                              ("vawgbook validate x1", "cold", 3.0),
+                              ("vawgbook validate x1", "warm", 1.5)):
+        row = find(name, cache)
+        if row and row["ratio"] is not None:
+            lines.append(f"  {name} {cache}: {row['ratio']:.2f} (goal <= {goal})")
+    for scale in args.scales:
+        for cache in ("cold", "warm"):
+            row = find(f"kpis phases x{scale}", cache)
             if row:
-                ratio = row["median_s"] / duck["median_s"]
-                lines.append(f"  {name} {cache} / duckdb = {ratio:.2f} (goal <= {goal})")
-    for cache in ("cold", "warm"):
-        row = find("kpis phases x1", cache)
-        if row:
-            lines.append(f"  kpis phases, {cache} cache: {row['log'].strip()}")
-    base = {n: find(f"{n} x1", c) for n, c in (("load", "cold"), ("vawgbook kpis", "cold"),
-                                                ("duckdb reference", "off"))}
+                lines.append(f"  kpis phases x{scale}, {cache} cache: {row['log'].strip()}")
+    lines.append("growth with rows (median, and min over rounds, against x1):")
     for scale in args.scales[1:]:
         for name, cache in (("load", "cold"), ("vawgbook kpis", "cold"), ("duckdb reference", "off")):
-            row, first = find(f"{name} x{scale}", cache), base[name]
+            row, first = find(f"{name} x{scale}", cache), find(f"{name} x1", cache)
             if row and first:
-                lines.append(f"  {name} x{scale} / x1 = {row['median_s'] / first['median_s']:.2f} "
-                             f"(rows x{sizes[scale][0] / sizes[1][0]:.2f})")
+                lines.append(f"  {name} x{scale}: {row['median_s'] / first['median_s']:.2f} "
+                             f"(min {row['min_s'] / first['min_s']:.2f}); "
+                             f"rows x{sizes[scale][0] / sizes[1][0]:.2f}")
     peak = max(r["peak_mb"] for r in rows if not r["name"].startswith("duckdb"))
-    lines.append(f"  largest vawgbook peak memory: {peak:,.0f} MB (goal < 2,048)")
+    lines.append(f"largest vawgbook peak memory: {peak:,.0f} MB (goal < 2,048)")
     print("\n".join(lines))
     if args.json:
         args.json.write_text(json.dumps({"date": str(date.today()), "cores": os.cpu_count(),
