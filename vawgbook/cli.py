@@ -116,9 +116,11 @@ def publish(data: DataOption, root: RootOption = Path("."), registry: RegistryOp
         raise typer.BadParameter("must be 'latest' or 'all'", param_hint="--force-pages")
     from .book import build_book
     from .notebooks import run_period
-    from .sources import load
+    from .registry import load_registry
+    from .sources import load, registry_codes
 
-    quarters = load(data).quarters()
+    # The same code filter as run_period, so the inputs are parsed (and cached) once, not twice.
+    quarters = load(data, codes=registry_codes(load_registry(registry))).quarters()
     # Year-on-year comparisons need two full years; earlier quarters have no page.
     quarters = quarters[7:]
     if periods is not None:
