@@ -8,6 +8,8 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import subprocess
+import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -144,3 +146,13 @@ def crime_folder(folder: Path, rows: Iterable[Sequence] | None = None) -> Path:
                 for force in ("Kent", "Surrey") for q in (1, 2) for code in ("19C", "8Q")]
     write_csv(folder / "recorded_crime.csv", CRIME_HEADER, rows)
     return folder
+
+
+def command(*args: str) -> list[str]:
+    """``python -m vawgbook ARGS`` with this interpreter."""
+    return [sys.executable, "-m", "vawgbook", *args]
+
+
+def vawgbook(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
+    """Run the command line as a user does, in a subprocess; text output captured."""
+    return subprocess.run(command(*args), cwd=cwd, capture_output=True, text=True, timeout=120)

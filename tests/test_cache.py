@@ -5,10 +5,13 @@ Every test points ``VAWGBOOK_CACHE_DIR`` at its own empty folder.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
 import sys
+import time
+from collections import Counter
 from pathlib import Path
 
 import pandas as pd
@@ -31,6 +34,7 @@ from helpers import (
 
 from vawgbook import cache, sources
 from vawgbook.errors import InputError
+from vawgbook.manifest import build_manifest
 from vawgbook.registry import load_registry
 from vawgbook.sources import load, registry_codes
 
@@ -44,6 +48,10 @@ def cache_dir(tmp_path, monkeypatch) -> Path:
     folder = tmp_path / "cache"
     monkeypatch.setenv("VAWGBOOK_CACHE_DIR", str(folder))
     monkeypatch.delenv("VAWGBOOK_NO_CACHE", raising=False)
+    for name in ("VAWGBOOK_CACHE_MAX_MB", "VAWGBOOK_CACHE_MAX_DAYS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(cache, "_known", {})  # as in a new process
+    monkeypatch.setattr(cache, "_in_use", set())
     return folder
 
 
@@ -284,3 +292,209 @@ def test_filtered_load_reports_bad_rows_of_codes_filtered_out(cache_dir, tmp_pat
 
 def test_registry_codes_are_the_union_of_the_offence_groups():
     assert CODES == tuple(sorted({"19C", "19D", "19E", "20A", "20B", "88E", "8Q", "8L", "8U"}))
+
+
+# ---------------------------------------------------------------- checksums for the manifest
+
+REGISTRY = REPO / "vawgbook" / "config" / "kpis.yaml"
+
+
+def count_hashing(patch: pytest.MonkeyPatch) -> Counter:
+    calls: Counter = Counter()
+    real = cache._sha256
+
+    def counting(path):
+        calls[Path(path).name] += 1
+        return real(path)
+
+    patch.setattr(cache, "_sha256", counting)
+    return calls
+
+
+def manifest_sums(folder: Path) -> dict[str, str]:
+    manifest = build_manifest(folder, load(folder, codes=CODES), "2024-25-Q2", folder, REGISTRY)
+    return {**{i["file"]: i["sha256"] for i in manifest["inputs"]},
+            REGISTRY.name: manifest["parameters"]["registry_sha256"]}
+
+
+def true_sums(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in [*folder.iterdir(), REGISTRY]}
+
+
+@pytest.mark.parametrize("setting", ["cache on", "cache off", "cache cannot be written"])
+def test_load_and_manifest_hash_each_file_once(cache_dir, tmp_path, monkeypatch, setting):
+    if setting == "cache off":
+        monkeypatch.setenv("VAWGBOOK_NO_CACHE", "1")
+    elif setting == "cache cannot be written":
+        (tmp_path / "a file").write_text("")
+        monkeypatch.setenv("VAWGBOOK_CACHE_DIR", str(tmp_path / "a file" / "cache"))
+    folder = _outcomes_folder(tmp_path / "data")
+    monkeypatch.setattr(cache, "RACY_SECONDS", 0)  # the files were written just now
+    calls = count_hashing(monkeypatch)
+    assert manifest_sums(folder) == true_sums(folder)
+    assert manifest_sums(folder) == true_sums(folder)
+    assert calls == dict.fromkeys(true_sums(folder), 1)
+
+
+def test_a_file_changed_since_it_was_hashed_gets_its_new_checksum(cache_dir, tmp_path,
+                                                                  monkeypatch):
+    folder = crime_folder(tmp_path / "data", [crime_row("Kent", "2024/25", 1, "19C", 5)])
+    monkeypatch.setattr(cache, "RACY_SECONDS", 0)
+    calls = count_hashing(monkeypatch)
+    first = manifest_sums(folder)
+    path = folder / "recorded_crime.csv"
+    stat = path.stat()
+    time.sleep(0.05)  # past the file system's timestamp tick
+    write_csv(path, CRIME_HEADER, [crime_row("Kent", "2024/25", 1, "19C", 7)])  # same size
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # and the same modification time
+    second = manifest_sums(folder)
+    time.sleep(0.05)
+    write_csv(path, CRIME_HEADER, [crime_row("Kent", "2024/25", 1, "19C", 70)])  # a new size
+    third = manifest_sums(folder)
+    assert first != second != third
+    assert third == true_sums(folder)
+    assert calls[path.name] == 3
+
+
+def test_a_file_changed_moments_ago_is_never_trusted_unread(cache_dir, tmp_path, monkeypatch):
+    folder = crime_folder(tmp_path / "data")  # written within RACY_SECONDS: a change may hide
+    calls = count_hashing(monkeypatch)
+    assert manifest_sums(folder) == true_sums(folder)
+    assert calls["recorded_crime.csv"] == 2
+
+
+# ---------------------------------------------------------------- pruning
+
+DAY = 86400
+
+
+def fake_entries(folder: Path, ages: list[float], size: int = 1000, suffix=cache.SUFFIX) -> list[Path]:
+    """Entries of ``size`` bytes last used ``ages`` days ago."""
+    (folder / cache.TABLES).mkdir(parents=True, exist_ok=True)
+    paths = []
+    for n, age in enumerate(ages):
+        path = folder / cache.TABLES / f"fake-{n}{suffix}"
+        path.write_bytes(b"x" * size)
+        when = time.time_ns() - int(age * DAY * 1e9)
+        os.utime(path, ns=(when, when))
+        paths.append(path)
+    return paths
+
+
+def left(paths: list[Path]) -> list[int]:
+    return [n for n, p in enumerate(paths) if p.exists()]
+
+
+@pytest.mark.parametrize("max_days", [None, "10"])
+def test_prune_removes_entries_not_used_for_long(cache_dir, monkeypatch, max_days):
+    days = 90 if max_days is None else 10
+    if max_days is not None:
+        monkeypatch.setenv("VAWGBOOK_CACHE_MAX_DAYS", max_days)
+    paths = fake_entries(cache_dir, [days + 1, days - 1, days + 30, 0])
+    assert cache.prune() == (2, 2000)
+    assert left(paths) == [1, 3]
+
+
+def test_prune_keeps_the_cache_under_its_size_cap_least_recently_used_first(cache_dir, monkeypatch):
+    monkeypatch.setenv("VAWGBOOK_CACHE_MAX_MB", "0.003")  # 3000 bytes: three entries
+    paths = fake_entries(cache_dir, [3, 1, 5, 2, 4])
+    assert cache.prune() == (2, 2000)
+    assert left(paths) == [0, 1, 3]
+    assert cache.prune() == (0, 0)
+
+
+def test_settings_that_are_not_numbers_leave_the_defaults(cache_dir, monkeypatch):
+    monkeypatch.setenv("VAWGBOOK_CACHE_MAX_MB", "lots")
+    monkeypatch.setenv("VAWGBOOK_CACHE_MAX_DAYS", "")
+    assert cache.limits() == (cache.MAX_MB * 10**6, cache.MAX_DAYS * DAY * 10**9)
+
+
+def test_prune_never_removes_entries_this_process_uses(cache_dir, tmp_path, monkeypatch):
+    folder = _outcomes_folder(tmp_path / "data")
+    load(folder)
+    ours = entries(cache_dir)
+    for path in ours:  # long unused, as far as their times say
+        os.utime(path, ns=(0, 0))
+    others = fake_entries(cache_dir, [0])
+    monkeypatch.setenv("VAWGBOOK_CACHE_MAX_MB", "0")
+    assert cache.prune() == (1, 1000)
+    assert entries(cache_dir) == ours and left(others) == []
+
+
+def test_a_hit_counts_as_a_use(cache_dir, tmp_path, monkeypatch):
+    folder = crime_folder(tmp_path / "data")
+    load(folder)
+    (entry,) = entries(cache_dir)
+    os.utime(entry, ns=(0, 0))
+    monkeypatch.setattr(cache, "_in_use", set())  # a new process
+    load(folder)
+    assert time.time() - entry.stat().st_mtime < DAY
+    monkeypatch.setattr(cache, "_in_use", set())
+    assert cache.prune() == (0, 0)
+
+
+def test_a_load_that_writes_entries_prunes(cache_dir, tmp_path):
+    old = fake_entries(cache_dir, [365])
+    load(crime_folder(tmp_path / "data"))
+    assert left(old) == [] and len(entries(cache_dir)) == 1
+
+
+def test_prune_takes_files_removed_by_another_process_as_gone(cache_dir, monkeypatch):
+    monkeypatch.setenv("VAWGBOOK_CACHE_MAX_MB", "0.002")
+    paths = fake_entries(cache_dir, [4, 3, 2, 1])
+    listed = cache._files
+
+    def then_another_process_prunes(folder):
+        found = listed(folder)
+        paths[0].unlink()
+        return found
+
+    monkeypatch.setattr(cache, "_files", then_another_process_prunes)
+    cache.prune()
+    assert left(paths) == [2, 3]  # the vanished entry freed its share: only one more removed
+
+
+def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
+    return {str(p): (p.stat().st_size, p.stat().st_mtime_ns) for p in folder.rglob("*") if p.is_file()}
+
+
+def test_a_read_only_cache_is_used_and_left_as_it_is(cache_dir, tmp_path, monkeypatch):
+    folder = crime_folder(tmp_path / "data")
+    cold = load(folder)
+    fake_entries(cache_dir, [365], suffix=".tmp")
+    fake_entries(cache_dir, [365])
+    before = snapshot(cache_dir)
+
+    def denied(*args, **kwargs):
+        raise PermissionError("read-only")
+
+    for name in ("unlink", "utime", "replace"):
+        monkeypatch.setattr(cache.os, name, denied)
+    monkeypatch.setattr(cache.tempfile, "mkstemp", denied)
+    monkeypatch.setattr(cache, "_in_use", set())  # a new process
+    with monkeypatch.context() as patch:
+        forbid_parsing(patch)
+        assert_same(load(folder), cold)
+    load(crime_folder(tmp_path / "other", [crime_row("Kent", n=3)]))  # a miss: nothing written
+    assert cache.prune() == (0, 0) and cache.clear() == (0, 0)
+    monkeypatch.undo()
+    assert snapshot(cache_dir) == before
+
+
+def test_prune_removes_only_temporary_files_older_than_a_day(cache_dir):
+    temps = fake_entries(cache_dir, [2, 0.5], suffix=".tmp")  # left by a dead process; being written
+    cache.prune()
+    assert left(temps) == [1]
+
+
+def test_cache_info_says_where_and_how_much(cache_dir, tmp_path):
+    load(crime_folder(tmp_path / "data"))
+    (entry,) = entries(cache_dir)
+    env = {**os.environ, "VAWGBOOK_CACHE_MAX_MB": "500"}
+    done = subprocess.run([sys.executable, "-m", "vawgbook", "cache", "info"], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert f"location: {cache_dir}\n" in done.stdout
+    assert f"entries: 1 parsed files, {entry.stat().st_size / 1e6:.1f} MB" in done.stdout
+    assert "limits: 500 MB" in done.stdout and "90 days" in done.stdout

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -10,13 +11,24 @@ from pathlib import Path
 import pytest
 from helpers import (
     CRIME_HEADER,
+    POPULATION_HEADER,
     REPO,
     SAMPLE,
     TERRITORIAL,
+    command,
     crime_folder,
     crime_row,
+    notes_sheet,
+    population_row,
+    sheet,
+    vawgbook,
     write_csv,
+    write_workbook,
 )
+from test_sources import BAD_CRIME, OTHER_BAD  # the readers' bad-input tables
+
+from vawgbook.cli import main
+from vawgbook.errors import InputError
 
 # CONTRACT.md, "Output: kpi_results.csv", in order; then the columns the project appends.
 CONTRACT_COLUMNS = [
@@ -24,7 +36,7 @@ CONTRACT_COLUMNS = [
     "value", "numerator", "denominator", "ci_lower", "ci_upper", "baseline_value", "change",
     "relative_change", "p_value", "q_value", "min_detectable_change", "assessment",
 ]
-EXTRA_COLUMNS = ["method", "note", "suppressed"]
+EXTRA_COLUMNS = ["method", "note", "suppressed", "dimension", "category"]
 KPI_IDS = [
     "vawg_recorded", "vawg_rate_per_1000_female", "rape_recorded", "stalking_harassment_recorded",
     "vawg_charge_rate", "rape_charge_rate", "stalking_harassment_charge_rate",
@@ -35,14 +47,6 @@ KPI_IDS = [
 ASSESSMENTS = {"improving", "deteriorating", "increase", "decrease", "no_significant_change",
                "insufficient_data"}
 SPELLINGS = ["2024-25-Q2", "2024/25 Q2", "2024-25 Q2"]
-
-
-def command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "vawgbook", *args]
-
-
-def vawgbook(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
-    return subprocess.run(command(*args), cwd=cwd, capture_output=True, text=True, timeout=120)
 
 
 @pytest.fixture(scope="session")
@@ -76,7 +80,7 @@ def test_kpis_exits_0_and_says_what_it_wrote(sample_runs):
     for run in sample_runs:
         assert run["returncode"] == 0, run["stderr"]
         assert "Traceback" not in run["stderr"]
-        assert f"wrote {run['out']} (1408 rows)" in run["stderr"]
+        assert f"wrote {run['out']} (3256 rows)" in run["stderr"]
         assert run["out"].is_file()
         # nothing but the results file is left in the output folder (no temporary files)
         assert [p.name for p in run["out"].parent.iterdir()] == ["kpi_results.csv"]
@@ -88,9 +92,14 @@ def test_kpis_header_is_the_contract_columns_in_order(sample_runs):
 
 
 def test_kpis_one_row_per_force_kpi_and_comparison(sample_rows):
-    assert len(sample_rows) == 44 * 16 * 2
-    keys = [(r["force"], r["kpi_id"], r["comparison"]) for r in sample_rows]
+    totals = [r for r in sample_rows if not r["dimension"]]
+    assert len(totals) == 44 * 16 * 2
+    assert sample_rows[:len(totals)] == totals  # breakdown rows come after the contract's rows
+    keys = [(r["force"], r["kpi_id"], r["comparison"]) for r in totals]
     assert len(set(keys)) == len(keys)
+    groups = [(r["force"], r["kpi_id"], r["comparison"], r["dimension"], r["category"])
+              for r in sample_rows[len(totals):]]
+    assert len(set(groups)) == len(groups) > 0
     expected = {(f, k, c) for f in ("England and Wales", *TERRITORIAL) for k in KPI_IDS
                 for c in ("year_on_year", "trend")}
     assert set(keys) == expected
@@ -99,7 +108,11 @@ def test_kpis_one_row_per_force_kpi_and_comparison(sample_rows):
 def test_kpis_columns_hold_what_the_contract_says(sample_rows):
     assert {r["period"] for r in sample_rows} == {"2024-25-Q2"}
     assert {r["window"] for r in sample_rows if r["comparison"] == "year_on_year"} == {"12_months"}
-    assert {r["assessment"] for r in sample_rows} <= ASSESSMENTS
+    assert {r["assessment"] for r in sample_rows if not r["dimension"]} <= ASSESSMENTS
+    assert {r["assessment"] for r in sample_rows if r["dimension"]} <= {
+        "complete_enough", "incomplete_recording", "insufficient_data", "higher", "lower",
+        "no_significant_difference", "gap_widened", "gap_narrowed", "no_significant_change",
+        "not_tested"}
     assert {r["kind"] for r in sample_rows} == {"count", "proportion", "rate"}
     assert {r["direction"] for r in sample_rows} == {"higher_is_better", "lower_is_better", "context"}
     checked = 0
@@ -109,7 +122,7 @@ def test_kpis_columns_hold_what_the_contract_says(sample_rows):
             # each figure is written to 10 significant digits
             tolerance = 1e-9 * (abs(value) + abs(baseline) + abs(change))
             assert change == pytest.approx(value - baseline, abs=tolerance), r
-            if baseline:
+            if baseline and r["relative_change"]:
                 assert float(r["relative_change"]) == pytest.approx(value / baseline - 1,
                                                                     rel=1e-8, abs=1e-9), r
             checked += 1
@@ -221,6 +234,91 @@ def test_usage_error_is_a_usage_message_not_a_crash(tmp_path):
     assert "Traceback" not in result.stderr
     assert "Usage:" in result.stderr and "--period" in result.stderr
     assert "--debug" not in result.stderr  # not reported as an internal error
+
+
+# ---------------------------------------------------------------- the whole bad-input corpus
+
+
+def _corpus_case(data: Path, case: str) -> tuple[Path, str]:
+    """Write one bad-input case into ``data``: the file the line must name and how it must end."""
+    if case in BAD_CRIME or case in OTHER_BAD:  # the readers' table cases (test_sources.py)
+        if case in BAD_CRIME:
+            (header, rows, row, column, _), name = BAD_CRIME[case], "recorded_crime.csv"
+        else:
+            name, header, rows, row, column, _ = OTHER_BAD[case]
+            crime_folder(data)
+        where = [f"row {row}"] * (row is not None) + [f"column {column!r}"] * (column is not None)
+        return write_csv(data / name, header, rows), f" ({', '.join(where)})" if where else ""
+    crime = data / "recorded_crime.csv"
+    if case in ("empty file", "BOM only", "binary garbage"):
+        content = {"empty file": b"", "BOM only": b"\xef\xbb\xbf",
+                   "binary garbage": bytes(random.Random(7).randrange(256) for _ in range(4000))}
+        crime.write_bytes(content[case] + b"\x00" * (case == "binary garbage"))
+        return crime, ""
+    if case == "UTF-16":
+        return write_csv(crime, CRIME_HEADER, [crime_row()], encoding="utf-16"), ""
+    if case == "garbage workbook":
+        path = data / "recorded_crime.xlsx"
+        path.write_bytes(b"PK\x03\x04" + bytes(range(256)) * 8)
+        return path, ""
+    if case == "text file with a data prefix":
+        crime_folder(data)
+        (data / "population_notes.txt").write_text("notes", encoding="utf-8")
+        return data / "population_notes.txt", ""
+    if case == "no recorded crime file":
+        write_csv(data / "population.csv", POPULATION_HEADER, [population_row()])
+        return data, ""
+    if case == "same key in two files":
+        write_csv(data / "recorded_crime_a.csv", CRIME_HEADER, [crime_row("Kent")])
+        return write_csv(data / "recorded_crime_b.csv", CRIME_HEADER, [crime_row("kent")]), " (row 2)"
+    path = data / "recorded_crime.xlsx"
+    if case == "same key in two sheets":
+        write_workbook(path, {"2023-24": sheet(CRIME_HEADER, [crime_row()]),
+                              "2024-25": sheet(CRIME_HEADER, [crime_row()])})
+        return Path(f"{path} [2024-25]"), " (row 2)"  # the file as both places are named
+    if case == "bad count in a workbook":
+        write_workbook(path, {"Notes": notes_sheet(),
+                              "Data": sheet(CRIME_HEADER, [crime_row(n="lots")], title_rows=2)})
+        return path, " (sheet 'Data', row 4, column 'Number of Offences')"
+    if case == "workbook without the columns":
+        write_workbook(path, {"Notes": notes_sheet(), "Data": sheet(CRIME_HEADER[:-1], [crime_row()])})
+        return path, "(sheets: Notes, Data)"
+    raise AssertionError(case)
+
+
+FILE_CASES = ["empty file", "BOM only", "binary garbage", "UTF-16", "garbage workbook",
+              "text file with a data prefix", "no recorded crime file", "same key in two files",
+              "same key in two sheets", "bad count in a workbook", "workbook without the columns"]
+
+
+def _main(monkeypatch, *args: str) -> int:
+    """``vawgbook ARGS`` through the console script's entry point, in this process."""
+    monkeypatch.setattr(sys, "argv", ["vawgbook", *args])
+    with pytest.raises(SystemExit) as done:
+        main()
+    return done.value.code
+
+
+@pytest.mark.parametrize("case", [*BAD_CRIME, *OTHER_BAD, *FILE_CASES])
+def test_every_case_of_the_bad_input_corpus_is_one_line_and_exit_1(tmp_path, monkeypatch, capsys,
+                                                                   case):
+    # In this process: a subprocess per case would take minutes (the subprocess path is the same
+    # main(), tested above).
+    data = tmp_path / "data"
+    data.mkdir()
+    file, ending = _corpus_case(data, case)
+    out = tmp_path / "kpi_results.csv"
+    out.write_bytes(b"period,force\nsentinel,do not replace\n")
+    args = ["kpis", "--data", str(data), "--period", "2024-25-Q1", "--out", str(out)]
+    assert _main(monkeypatch, *args) == 1
+    printed = capsys.readouterr()
+    (line,) = printed.err.splitlines()
+    assert line.startswith(f"error: {file}: ") and line.endswith(ending)
+    assert "--debug" not in line and printed.out == ""
+    assert out.read_bytes() == b"period,force\nsentinel,do not replace\n"
+    monkeypatch.setattr(sys, "argv", ["vawgbook", "--debug", *args])
+    with pytest.raises(InputError):  # --debug: the exception itself, with its traceback
+        main()
 
 
 # ---------------------------------------------------------------- validate

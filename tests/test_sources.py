@@ -36,7 +36,7 @@ from helpers import (
 
 from vawgbook.errors import InputError
 from vawgbook.periods import Quarter
-from vawgbook.readers import read_tables
+from vawgbook.readers import HEADER_SEARCH_ROWS, read_tables
 from vawgbook.sources import CRIME_COLUMNS, load
 
 OUTCOME_KEY = ["force", "qidx", "offence_code", "outcome_type"]
@@ -159,6 +159,21 @@ def test_data_not_provided_in_recorded_crime_is_a_gap_not_zero(tmp_path):
     assert list(ds.crime["force"]) == ["Kent"]
 
 
+@pytest.mark.parametrize("marker", ["N/A", "N/A - Offence code expired", ".."])
+def test_other_na_markers_are_no_number_but_neither_an_error_nor_a_gap(tmp_path, marker):
+    crime_folder(tmp_path, [crime_row("Kent", "2024/25", 1, "19C", 5),
+                            crime_row("Kent", "2024/25", 1, "8Q", marker)])
+    write_csv(tmp_path / "outcomes.csv", OUTCOMES_OLDER_HEADER,
+              [older_row("Kent", "2024/25", 1, "19C", 1, marker, 3),
+               older_row("Kent", "2024/25", 1, "8Q", 1, marker, marker)])
+    ds = load(tmp_path)
+    assert ds.quality.not_provided == []
+    offences = dict(zip(ds.crime["offence_code"], ds.crime["offences"], strict=True))
+    assert offences["19C"] == 5.0 and math.isnan(offences["8Q"])  # no number, not zero
+    closed = dict(zip(ds.outcomes["offence_code"], ds.outcomes["closed"], strict=True))
+    assert closed["19C"] == 3.0 and math.isnan(closed["8Q"])
+
+
 def test_negative_counts_are_kept_and_listed(tmp_path):
     crime_folder(tmp_path)
     write_csv(tmp_path / "outcomes_a.csv", OUTCOMES_OLDER_HEADER,
@@ -257,6 +272,15 @@ def test_windows_1252_csv(tmp_path):
     assert crime["offences"].tolist() == [7.0]
     (table,) = read_tables(path, CRIME_COLUMNS)
     assert table.frame["Offence Description"].tolist() == ["Fraud over £100 – café"]
+
+
+def test_utf16_csv_is_named_as_such(tmp_path):
+    # Excel's "Unicode Text" export: UTF-16 with a byte-order mark (and NUL bytes throughout).
+    write_csv(tmp_path / "recorded_crime.csv", CRIME_HEADER, [crime_row("Kent", n=7)],
+              encoding="utf-16")
+    err = load_error(tmp_path)
+    assert Path(err.file).name == "recorded_crime.csv" and err.row is None
+    assert "UTF-16" in err.message and "binary" not in err.message
 
 
 def test_utf8_csv_with_non_ascii_is_decoded_as_utf8(tmp_path):
@@ -416,6 +440,19 @@ def test_workbook_sheet_lacking_required_columns_lists_the_sheets(tmp_path):
     assert Path(err.file).name == "recorded_crime.xlsx"
     assert "Notes" in err.message and "2024-25" in err.message
     assert "Offence Code" in err.message
+
+
+def test_data_on_any_sheet_is_found_unless_its_header_is_below_the_rows_searched(tmp_path):
+    rows = [crime_row("Kent", n=7)]
+    sheets = {"Cover": [["Synthetic"]], "Notes": notes_sheet(), "Sheet3": sheet(CRIME_HEADER, rows)}
+    write_workbook(tmp_path / "recorded_crime.xlsx", sheets)
+    assert _one_crime_table(tmp_path)["offences"].tolist() == [7.0]  # the third sheet, any name
+    sheets["Sheet3"] = [["Title"]] * HEADER_SEARCH_ROWS + sheet(CRIME_HEADER, rows)
+    write_workbook(tmp_path / "recorded_crime.xlsx", sheets)
+    err = load_error(tmp_path)
+    assert Path(err.file).name == "recorded_crime.xlsx" and err.row is None
+    assert "no sheet has the columns" in err.message
+    assert "(sheets: Cover, Notes, Sheet3)" in err.message
 
 
 def test_sample_rows_read_the_same_from_csv_xlsx_and_ods(tmp_path):
@@ -616,6 +653,15 @@ OTHER_BAD = {  # id: (file name, header, rows, row, column, text in the message)
                                 "positive"),
     "population year": ("population.csv", POPULATION_HEADER,
                         [population_row("Kent", "2024/25")], 2, "Year", "2024/25"),
+    "blank value": ("force_returns.csv", RETURNS_HEADER, [returns_row(), returns_row(value="")], 3,
+                    "Value", "'' is not a number"),
+    "unknown force in force returns": ("force_returns.csv", RETURNS_HEADER,
+                                       [returns_row("Gotham City")], 2, "Force Name", "Gotham City"),
+    "outcomes header only": ("outcomes.csv", OUTCOMES_CURRENT_HEADER, [], None, None,
+                             "no data rows"),
+    "same population year twice": ("population.csv", POPULATION_HEADER,
+                                   [population_row("Kent"), population_row("kent")], 3, None,
+                                   "duplicate of"),
 }
 
 

@@ -155,6 +155,25 @@ def cache_clear() -> None:
     _say(f"cache cleared: {entries} entries ({size / 1e6:.1f} MB) removed from {cache_dir()}")
 
 
+@cache_app.command("info")
+def cache_info() -> None:
+    """Where the cache is, how much it holds, and when entries are removed."""
+    from datetime import datetime
+
+    from .cache import info
+
+    state = info()
+    typer.echo(f"location: {state['folder']}" + ("" if state["enabled"] else
+                                                  " (off: VAWGBOOK_NO_CACHE is set)"))
+    held = f"entries: {state['entries']} parsed files, {state['bytes'] / 1e6:.1f} MB"
+    if state["least_recent_ns"] is not None:
+        oldest = datetime.fromtimestamp(state["least_recent_ns"] / 1e9)
+        held += f"; least recently used on {oldest:%Y-%m-%d}"
+    typer.echo(held)
+    typer.echo(f"limits: {state['max_bytes'] / 1e6:g} MB (VAWGBOOK_CACHE_MAX_MB); entries not used "
+               f"for {state['max_days']:g} days are removed (VAWGBOOK_CACHE_MAX_DAYS)")
+
+
 def main() -> None:
     """Entry point: run the app, turning known errors into one line and exit status 1."""
     try:

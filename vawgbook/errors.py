@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+# What ends a line (as str.splitlines sees it). Text from the data (an offence code, a measure, a
+# file name) may hold one; in an error it is shown escaped, so that the error stays one line.
+_LINE_BREAKS = str.maketrans({c: repr(c)[1:-1] for c in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"})
+
 
 class InputError(Exception):
     """Bad input that stops a run.
@@ -35,4 +39,4 @@ class InputError(Exception):
         if self.column:
             where.append(f"column {self.column!r}")
         text = self.message + (f" ({', '.join(where)})" if where else "")
-        return f"{self.file}: {text}" if self.file else text
+        return (f"{self.file}: {text}" if self.file else text).translate(_LINE_BREAKS)

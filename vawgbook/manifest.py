@@ -1,30 +1,24 @@
 """Provenance for a period: inputs with checksums, versions, commit and parameters.
 
 Written as ``manifest.json`` beside ``kpi_results.csv``. It holds no timestamps or local paths,
-so the same inputs and code give the same bytes.
+so the same inputs and code give the same bytes. Checksums come from :func:`vawgbook.cache.digests`,
+so a file hashed by the load of the same process (and unchanged since) is not read again.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import subprocess
 from importlib import metadata
 from pathlib import Path
 
+from .cache import digests
+from .errors import InputError
 from .readers import find_files
 from .sources import Dataset
 
 PACKAGES = ("vawgbook", "pandas", "numpy", "scipy", "statsmodels", "altair", "vl-convert-python",
             "papermill", "jupyter-book", "python-calamine", "pyarrow")
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _version(package: str) -> str | None:
@@ -52,17 +46,20 @@ def build_manifest(data_dir: Path, ds: Dataset, period: str, root: Path,
     for entry in ds.quality.files:
         name = entry["file"].split(" [")[0]
         rows[name] = rows.get(name, 0) + entry["rows"]
-    inputs = []
-    for kind, paths in find_files(Path(data_dir)).items():
-        for path in paths:
-            inputs.append({"kind": kind, "file": path.name, "sha256": _sha256(path),
-                           "rows": rows.get(path.name, 0)})
+    listed = [(kind, path) for kind, paths in find_files(Path(data_dir)).items() for path in paths]
+    registry = Path(registry) if registry else None
+    sums = digests([path for _, path in listed] + ([registry] if registry else []))
+    for path, digest in sums.items():
+        if digest is None:
+            raise InputError(path, "cannot be read to record its checksum")
+    inputs = [{"kind": kind, "file": path.name, "sha256": sums[path], "rows": rows.get(path.name, 0)}
+              for kind, path in listed]
     return {
         "period": period,
         "parameters": {
             "period": period,
-            "registry": Path(registry).name if registry else "vawgbook default",
-            "registry_sha256": _sha256(Path(registry)) if registry else None,
+            "registry": registry.name if registry else "vawgbook default",
+            "registry_sha256": sums[registry] if registry else None,
         },
         "inputs": inputs,
         "git_commit": git_commit(root),

@@ -119,6 +119,47 @@ def _calibration_section(figures: dict | None) -> str:
     return "\n".join(text) + "\n"
 
 
+def _breakdown_section(registry: Registry) -> str:
+    """How groups of victims are compared, with the registry's own settings."""
+    settings = registry.breakdown_settings
+    broken = [f"{k.name} by {', '.join(d.replace('victim_', 'victim ').replace('_', ' ') for d in k.breakdowns)}"
+              for k in registry.kpis if k.breakdowns]
+    merged = [f"{name} ({', '.join(members)})" for groups in settings.merged.values()
+              for name, members in groups.items()]
+    return f"""## Groups of victims: ethnicity, age and sex
+
+Indicators broken down from force returns: {'; '.join(broken) or 'none'}.
+
+**Recording completeness first.** For each force and breakdown, the share of the total whose
+group is known (recorded, and not 'not stated') in the last 12 months, against the 12 months
+before. Where it is below {settings.completeness_threshold:.0%} the breakdown is shown but not
+tested or ranked, and the force is left out of the England and Wales figures by group, which are
+sums over the forces that meet the threshold. Categories are never scaled up to the total: what
+was not recorded stays not recorded.
+
+**Gaps between groups.** For proportions, each group's 12-month figure is compared with the rest
+of the victims whose group is known{', or with ' + ', '.join(f'{v} ({k})' for k, v in settings.reference.items()) if settings.reference else ''}:
+a two-proportion score test, widened by a dispersion factor measured from how much the quarterly
+gap varied over the last 12 quarters beyond binomial noise (a Pearson statistic about each
+year's mean gap, never less than 1, on Student's t), as the main tests are. The gap's 95%
+interval is Newcombe's hybrid score interval on the same effective sample sizes. Whether a gap
+widened or narrowed compares it with the gap a year before. The false discovery rate is
+controlled across every gap tested in the period, and separately across every change in a gap.
+Wider groups are also compared: {'; '.join(merged) or 'none'}. Counts by group are shown but
+not compared, as there is no population by group to turn them into rates.
+
+**Small numbers.** No figure for a group rests on fewer than {settings.min_cases} cases (a
+proportion's denominator) over 12 months, and counts below the indicator's disclosure threshold
+are withheld with secondary suppression, so that no published total reveals them.
+
+**What a gap means.** A gap can reflect reporting and recording, and where the victims of each
+group live, as well as their experience of the police; it is a question to look into, not by
+itself a finding of unfair treatment. Simulations with no real gap (in `tests/test_breakdowns.py`)
+confirm the tests reject no more than about 5% of the time at the 5% level, whatever the extra
+variation.
+"""
+
+
 def methods_markdown(registry: Registry, calibration: dict | None) -> str:
     """The whole methods page (MyST Markdown)."""
     intro = """# Methods and definitions
@@ -145,7 +186,8 @@ England and Wales figures are sums of force numerators and denominators, never a
 rates. A force without complete data for an indicator in the last 12 quarters is left out of that
 indicator's national series, and the page says so.
 """
-    return "\n".join([intro, _kpi_section(registry), STATISTICS, _calibration_section(calibration)])
+    return "\n".join([intro, _kpi_section(registry), STATISTICS, _breakdown_section(registry),
+                      _calibration_section(calibration)])
 
 
 def load_calibration(root: Path) -> dict | None:

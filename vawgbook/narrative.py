@@ -103,3 +103,91 @@ def counts_sentence(results, comparison: str = "year_on_year") -> str:
             f", and {_n(context, 'rise or fall', 'rises or falls')} in indicators that are context "
             f"rather than performance. {_n(len(rows) - len(tested), 'comparison', 'comparisons')} "
             "could not be tested for lack of data.")
+
+
+# ---------------------------------------------------------------- breakdowns
+
+DIMENSION_WORDS = {"victim_ethnicity": "ethnicity", "victim_age_band": "age",
+                   "victim_sex": "sex"}
+VISIBLE_PAGE = "visible_in_the_data.ipynb"
+
+
+def group_label(dimension: str, category: str) -> str:
+    """A category as readers see it: ``Black victims``, ``victims aged 18-24``."""
+    if dimension == "victim_age_band":
+        return "victims under 18" if category == "under 18" else f"victims aged {category}"
+    if dimension == "victim_sex":
+        return f"{category.lower()} victims"
+    return f"{category} victims"
+
+
+def comparator_label(dimension: str, reference: str | None = None) -> str:
+    """Who a group is compared with."""
+    if reference:
+        return group_label(dimension, reference)
+    return f"other victims whose {DIMENSION_WORDS.get(dimension, dimension)} was recorded"
+
+
+def worse_off(kpi: Kpi, gap: float) -> bool | None:
+    """Whether a gap leaves the group worse off (None for a context indicator)."""
+    if kpi.direction == "context" or gap != gap:
+        return None
+    return gap < 0 if kpi.direction == "higher_is_better" else gap > 0
+
+
+def _points(value: float) -> str:
+    return f"{value * 100:+.1f} percentage points"
+
+
+def disparity_sentence(kpi: Kpi, row, period: Quarter, where: str = "England and Wales",
+                       reference: str | None = None) -> str:
+    """One sentence on a disparity row: the group's figure against the comparison group's."""
+    who, other = group_label(row.dimension, row.category), comparator_label(row.dimension, reference)
+    head = f"{kpi.name}, {who}, {where}"
+    if bool(getattr(row, "suppressed", False)):
+        return f"{head}: not published, as it rests on fewer cases than the disclosure threshold."
+    if row.assessment == "insufficient_data":
+        reason = f" ({row.note})" if isinstance(row.note, str) and row.note else ""
+        return f"{head}: too little data to tell{reason}."
+    values = (f"{kpi.display(row.value)} against {kpi.display(row.baseline_value)} for {other} "
+              f"in the {period.year_ending}")
+    if row.assessment == "incomplete_recording":
+        return (f"{head}: {values}. Not tested: {DIMENSION_WORDS[row.dimension]} was recorded "
+                "for too few cases to rely on the comparison.")
+    if row.assessment == "no_significant_difference":
+        return f"{head}: {values}; no evidence of a difference."
+    return (f"{head}: {values} ({_points(row.change)}). A difference this large is unlikely to be "
+            f"chance variation alone ({format_q(row.q_value)}).")
+
+
+def gap_change_sentence(kpi: Kpi, row, period: Quarter, where: str = "England and Wales",
+                        reference: str | None = None, link: bool = False) -> str:
+    """One sentence on a gap that widened or narrowed (a ``gap_change`` row)."""
+    who, other = group_label(row.dimension, row.category), comparator_label(row.dimension, reference)
+    verb = {"gap_widened": "widened", "gap_narrowed": "narrowed"}.get(row.assessment)
+    if verb is None:
+        return ""
+    sentence = (f"The gap in {kpi.name.lower()[:1]}{kpi.name[1:]} between {who} and {other} {verb}, "
+                f"{where}: {_points(row.value)} in the {period.year_ending} against "
+                f"{_points(row.baseline_value)} in the 12 months before ({format_q(row.q_value)}).")
+    return sentence + (f" See [Visible in the data]({VISIBLE_PAGE})." if link else "")
+
+
+def gap_headlines(results, registry, period: Quarter, where: str = "England and Wales") -> dict[str, list[str]]:
+    """Gaps that changed, for the front page: narrowed where the group was worse off ("working"),
+    widened where the group is worse off ("not_working"). Context indicators are left out."""
+    out = {"working": [], "not_working": []}
+    if "dimension" not in results:
+        return out
+    rows = results.loc[(results["force"] == where) & (results["comparison"] == "gap_change")
+                       & results["assessment"].isin(["gap_widened", "gap_narrowed"])]
+    reference = registry.breakdown_settings.reference
+    for row in rows.itertuples():
+        kpi = registry[row.kpi_id]
+        bad = worse_off(kpi, row.value if row.assessment == "gap_widened" else row.baseline_value)
+        if bad is None or not bad:
+            continue
+        key = "not_working" if row.assessment == "gap_widened" else "working"
+        out[key].append(gap_change_sentence(kpi, row, period, where, reference.get(row.dimension),
+                                            link=True))
+    return out

@@ -35,7 +35,8 @@ from .tables import read_results, write_csv
 KERNEL = "python3"
 HIDDEN_CELL_TAGS = {"parameters", "injected-parameters"}
 FRONT_PAGE = "front_page"  # executed as the period's index page
-PERIOD_PAGES = ("what_is_working", "national_overview", "force_comparison", "data_quality")
+PERIOD_PAGES = ("what_is_working", "visible_in_the_data", "national_overview", "force_comparison",
+                "data_quality")
 TEMPLATES = (FRONT_PAGE, *PERIOD_PAGES, "pillar", "force_profile")
 MANIFEST_FILE = "manifest.json"
 
@@ -55,7 +56,8 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
-PAGE_TITLES = {"what_is_working": "What is and isn't working", "national_overview": "National overview",
+PAGE_TITLES = {"what_is_working": "What is and isn't working",
+               "visible_in_the_data": "Visible in the data", "national_overview": "National overview",
                "force_comparison": "Forces compared", "data_quality": "Data quality"}
 
 

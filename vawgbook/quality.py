@@ -70,6 +70,10 @@ def summary_text(ds: Dataset, registry: Registry | None = None) -> str:
     if q.unknown_measures:
         lines.append("Force-return measures not in the contract (kept):")
         lines += [f"  {u['file']}: {u['measure']} ({u['rows']} rows)" for u in q.unknown_measures]
+    if q.breakdowns_without_total:
+        lines.append("Breakdowns sent without their total (not used; totals are never guessed):")
+        lines += [f"  {b['file']}: {b['measure']} by {b['dimension']}, {b['force_quarters']} "
+                  f"force-quarter(s), first {b['first']}" for b in q.breakdowns_without_total]
     if q.set_aside:
         lines.append("Non-territorial bodies set aside (not in force or national figures):")
         lines += [f"  {s['file']}: {s['body']} ({s['rows']} rows)" for s in q.set_aside]
@@ -97,6 +101,7 @@ def report_tables(ds: Dataset, registry: Registry, period: Quarter) -> dict[str,
         "negatives": q.negatives,
         "set_aside": q.set_aside,
         "unknown_measures": q.unknown_measures,
+        "breakdowns_without_total": q.breakdowns_without_total,
     }
 
 

@@ -281,6 +281,8 @@ def _read_csv_slow(path: Path, data: bytes, expected: Sequence[str],
 def _read_csv(path: Path, expected: Sequence[str], columns: Sequence[str] | None) -> list[RawTable]:
     data = _csv_buffer(path)
     head = data.slice(0, min(HEAD, data.size)).to_pybytes()
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode Text", say
+        raise InputError(path, "is UTF-16 text, not UTF-8 or Windows-1252: save it as 'CSV UTF-8'")
     if b"\x00" in head[:65536]:
         raise InputError(path, "not a text CSV file (it contains binary data)")
     body = head[3:] if head.startswith(BOM) else head

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
 import yaml
 
 from .errors import InputError
-from .sources import KNOWN_MEASURES
+from .sources import BREAKDOWNS, KNOWN_MEASURES
 
 KINDS = ("count", "proportion", "rate")
 DIRECTIONS = ("higher_is_better", "lower_is_better", "context")
@@ -62,6 +62,7 @@ class Kpi:
     format: str
     caveat: str
     disclosure_threshold: int = 0  # counts from 1 to this minus 1 are suppressed; 0: off
+    breakdowns: tuple[str, ...] = ()  # dimensions (victim_ethnicity, ...) it is broken down by
 
     def display(self, value: float) -> str:
         """The value as readers see it, e.g. ``6.1%`` or ``12,345``."""
@@ -78,12 +79,31 @@ class Kpi:
 
 
 @dataclass(frozen=True)
+class BreakdownSettings:
+    """How breakdowns by victim ethnicity, age band and sex are judged (registry ``breakdowns``)."""
+
+    #: Least share of the total with a known category (not 'Not stated', not left unrecorded) for
+    #: a force's breakdown to be tested or ranked.
+    completeness_threshold: float = 0.8
+    #: Fewest cases (a proportion's denominator, a count's numerator) over 12 months for a
+    #: category's figure to be shown; smaller categories are not turned into rates.
+    min_cases: int = 20
+    #: Each category is compared with the rest of the known categories, or with this category
+    #: (per dimension), e.g. ``{victim_ethnicity: White}``.
+    reference: dict[str, str] = field(default_factory=dict)
+    #: Wider groups reported alongside the categories, per dimension, e.g. the framework's
+    #: "Black and minoritised" = Asian, Black, Mixed and Other.
+    merged: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Registry:
     path: str
     offence_groups: dict[str, tuple[str, ...]]
     group_names: dict[str, str]
     pillars: tuple[str, ...]
     kpis: tuple[Kpi, ...]
+    breakdown_settings: BreakdownSettings = BreakdownSettings()
 
     def __getitem__(self, kpi_id: str) -> Kpi:
         for kpi in self.kpis:
@@ -135,6 +155,49 @@ def _threshold(where: str, entry: dict, numerator: Source, denominator: Source |
     return value
 
 
+def _breakdown_settings(data: object, fail) -> BreakdownSettings:
+    """The registry's ``breakdowns`` section, checked against the dimensions of the contract."""
+    if data is None:
+        return BreakdownSettings()
+    if not isinstance(data, dict):
+        fail("'breakdowns' must be a mapping (completeness_threshold, min_cases, reference, merged)")
+    unknown = set(data) - {"completeness_threshold", "min_cases", "reference", "merged"}
+    if unknown:
+        fail(f"breakdowns: unknown setting {sorted(unknown)[0]!r}")
+    threshold = data.get("completeness_threshold", 0.8)
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 <= threshold <= 1:
+        fail(f"breakdowns: completeness_threshold must be a share from 0 to 1, not {threshold!r}")
+    min_cases = data.get("min_cases", 20)
+    if isinstance(min_cases, bool) or not isinstance(min_cases, int) or min_cases < 1:
+        fail(f"breakdowns: min_cases must be a whole number of at least 1, not {min_cases!r}")
+
+    def category(dim: str, name: object) -> str:
+        lookup = {c.lower(): c for c in BREAKDOWNS[dim] if c != "Not stated"}
+        if not isinstance(name, str) or name.strip().lower() not in lookup:
+            fail(f"breakdowns: {name!r} is not a {dim} category ({', '.join(lookup.values())})")
+        return lookup[name.strip().lower()]
+
+    def dimension(dim: object) -> str:
+        if dim not in BREAKDOWNS:
+            fail(f"breakdowns: dimension {dim!r} is not one of {', '.join(BREAKDOWNS)}")
+        return str(dim)
+
+    reference = {dimension(d): category(d, c) for d, c in (data.get("reference") or {}).items()}
+    merged: dict[str, dict[str, tuple[str, ...]]] = {}
+    for dim, groups in (data.get("merged") or {}).items():
+        dim = dimension(dim)
+        if not isinstance(groups, dict):
+            fail(f"breakdowns: merged {dim} must map a group's name to its categories")
+        merged[dim] = {}
+        for name, members in groups.items():
+            if not isinstance(members, list) or len(members) < 2:
+                fail(f"breakdowns: merged group {name!r} needs a list of at least two categories")
+            if str(name) in BREAKDOWNS[dim]:
+                fail(f"breakdowns: merged group {name!r} has the name of a {dim} category")
+            merged[dim][str(name)] = tuple(category(dim, m) for m in members)
+    return BreakdownSettings(float(threshold), min_cases, reference, merged)
+
+
 def load_registry(path: str | Path | None = None) -> Registry:
     """Load and validate a registry file (the package's own by default)."""
     if path is None:
@@ -173,6 +236,7 @@ def load_registry(path: str | Path | None = None) -> Registry:
         if source not in SOURCES or isinstance(value, bool) or not isinstance(value, int) or value < 0:
             fail(f"disclosure_control: {source}: {value!r} is not a disclosure_threshold "
                  f"(a whole number for one of {', '.join(SOURCES)}; 0 for none)")
+    settings = _breakdown_settings(data.get("breakdowns"), fail)
     kpis, seen = [], set()
     for i, entry in enumerate(data["kpis"]):
         if not isinstance(entry, dict) or not entry.get("id"):
@@ -205,6 +269,16 @@ def load_registry(path: str | Path | None = None) -> Registry:
             format(1.0, entry.get("format", ",.2f"))
         except (TypeError, ValueError):
             fail(f"{where}: multiplier must be a number and format a Python format spec")
+        dims = entry.get("breakdowns") or []
+        if not isinstance(dims, list) or any(d not in BREAKDOWNS for d in dims):
+            fail(f"{where}: breakdowns must be a list of {', '.join(BREAKDOWNS)}, not {dims!r}")
+        sources = [numerator] + ([denominator] if denominator else [])
+        if dims and any(s.source != "force_returns" for s in sources):
+            fail(f"{where}: only KPIs made wholly from force returns can be broken down "
+                 "(recorded crime and outcomes have no victim breakdowns)")
+        if dims and entry["kind"] == "rate":
+            fail(f"{where}: breakdowns are for counts and proportions (a rate per population "
+                 "would need the population of each group)")
         kpis.append(Kpi(
             id=kid, name=str(entry["name"]), definition=" ".join(str(entry.get("definition", "")).split()),
             pillar=str(entry["pillar"]), kind=entry["kind"], direction=entry["direction"],
@@ -212,5 +286,6 @@ def load_registry(path: str | Path | None = None) -> Registry:
             unit=str(entry.get("unit", "")), format=str(entry.get("format", ",.2f")),
             caveat=" ".join(str(entry.get("caveat", "")).split()),
             disclosure_threshold=_threshold(where, entry, numerator, denominator, disclosure, fail),
+            breakdowns=tuple(dims),
         ))
-    return Registry(label, groups, names, pillars, tuple(kpis))
+    return Registry(label, groups, names, pillars, tuple(kpis), settings)

@@ -18,6 +18,10 @@ from .periods import Quarter
 from .registry import Registry, load_registry
 from .tables import read_results
 
+# Tables in the book show every row and the whole of every cell: pandas' defaults (60 rows, 50
+# characters) would silently drop forces from a 63-row table and cut file names short.
+pd.set_option("display.max_rows", None, "display.max_columns", None, "display.max_colwidth", None)
+
 RESULTS_FILE = "kpi_results.csv"
 QUARTERLY_FILE = "kpi_quarterly.csv"
 QUALITY_FILE = "data_quality.json"
@@ -48,6 +52,13 @@ class Report:
 
     def yoy(self) -> pd.DataFrame:
         return self.results.loc[self.results["comparison"] == "year_on_year"]
+
+    def breakdown(self, comparison: str) -> pd.DataFrame:
+        """Breakdown rows of one comparison (see :mod:`vawgbook.breakdowns`)."""
+        if "dimension" not in self.results:
+            return self.results.iloc[0:0]
+        return self.results.loc[(self.results["comparison"] == comparison)
+                                & (self.results["dimension"] != "")]
 
 
 def sample_data_dir() -> Path:
@@ -178,6 +189,9 @@ def findings(report: Report, where: str = NATIONAL, brief: bool = False) -> str:
     which has the full table below).
     """
     groups = narrative.headline(report.results, report.registry, report.period, where)
+    for key, sentences in narrative.gap_headlines(report.results, report.registry, report.period,
+                                                  where).items():
+        groups[key] += sentences
     titles = {
         "working": "What is working (improved)",
         "not_working": "What isn't working (worsened)",
@@ -274,3 +288,182 @@ def revisions_table(report: Report) -> pd.DataFrame:
         "Before": [k.display(v) for k, v in zip(kpis, r["value_before"], strict=True)],
         "Now": [k.display(v) for k, v in zip(kpis, r["value_now"], strict=True)],
     })
+
+
+# ---------------------------------------------------------------- visible in the data
+
+VISIBLE_CAVEATS = (
+    "**Reading these figures.** A victim's ethnicity, age or sex is often not recorded, or recorded "
+    "as not stated, and how complete the recording is differs from force to force; figures for a "
+    "group describe only the cases where it was recorded, which may not be typical. A difference "
+    "between groups can reflect how crimes are reported and recorded, and which forces the "
+    "victims live in, as well as differences in experience or service, so it is a question to "
+    "look into, not a finding of unfair treatment. Force returns are management information, not "
+    "accredited official statistics.")
+
+DISPARITY_LABELS = {
+    "higher": "↑ Higher than the comparison group",
+    "lower": "↓ Lower than the comparison group",
+    "no_significant_difference": "● No evidence of a difference",
+    "incomplete_recording": "◌ Recording too incomplete to test",
+    "insufficient_data": "○ Too little data to tell",
+}
+GAP_LABELS = {
+    "gap_widened": "◀▶ Gap widened",
+    "gap_narrowed": "▶◀ Gap narrowed",
+    "no_significant_change": "● No evidence the gap changed",
+    "incomplete_recording": "◌ Recording too incomplete to test",
+    "insufficient_data": "○ Too little data to tell",
+}
+
+
+def breakdown_kpis(report: Report) -> list[tuple[str, str]]:
+    """(KPI id, dimension) pairs with breakdown results, in registry order."""
+    rows = report.breakdown("recording_completeness")
+    present = set(zip(rows["kpi_id"], rows["dimension"], strict=True))
+    return [(k.id, d) for k in report.registry.kpis for d in k.breakdowns if (k.id, d) in present]
+
+
+def _percent(value: float) -> str:
+    return "–" if value != value else f"{value:.0%}"
+
+
+def completeness_table(report: Report, kpi_id: str, dimension: str) -> pd.DataFrame:
+    """How completely each force records a breakdown: England and Wales, then every force."""
+    rows = report.breakdown("recording_completeness").loc[
+        lambda d: (d["kpi_id"] == kpi_id) & (d["dimension"] == dimension)]
+    threshold = report.registry.breakdown_settings.completeness_threshold
+    reading = {"complete_enough": f"✓ {threshold:.0%} or more: tested",
+               "incomplete_recording": f"✗ below {threshold:.0%}: not tested",
+               "insufficient_data": "○ no data"}
+    return pd.DataFrame({
+        "Force": rows["force"],
+        "Known, last 12 months": [_percent(v) for v in rows["value"]],
+        "Known, 12 months before": [_percent(v) for v in rows["baseline_value"]],
+        "Change": ["–" if c != c else f"{c * 100:+.1f} points" for c in rows["change"]],
+        "Reading": [reading[a] for a in rows["assessment"]],
+    }).set_index("Force")
+
+
+def completeness_sentence(report: Report, kpi_id: str, dimension: str) -> str:
+    """The national picture of recording completeness for one breakdown (Markdown)."""
+    rows = report.breakdown("recording_completeness").loc[
+        lambda d: (d["kpi_id"] == kpi_id) & (d["dimension"] == dimension)]
+    national = rows.loc[rows["force"] == NATIONAL].iloc[0]
+    forces = rows.loc[rows["force"] != NATIONAL]
+    good = int((forces["assessment"] == "complete_enough").sum())
+    threshold = report.registry.breakdown_settings.completeness_threshold
+    word = narrative.DIMENSION_WORDS[dimension]
+    kpi = report.registry[kpi_id]
+    return (f"**{kpi.name} by {word}.** Across England and Wales, {word} was known (recorded and "
+            f"not 'not stated') for {_percent(national['value'])} of cases in the "
+            f"{report.period.year_ending}, against {_percent(national['baseline_value'])} the year "
+            f"before. {good} of {len(forces)} forces recorded it for at least {threshold:.0%} of "
+            f"cases; only those forces are tested, and only they make up the England and Wales "
+            f"figures by {word} below.")
+
+
+def disparity_table(report: Report, where: str = NATIONAL) -> pd.DataFrame:
+    """Each group against its comparison group for one place, every broken-down proportion."""
+    rows = report.breakdown("disparity").loc[lambda d: d["force"] == where]
+    gaps = report.breakdown("gap_change").set_index(["force", "kpi_id", "dimension", "category"])
+    out = []
+    for r in rows.itertuples():
+        kpi = report.registry[r.kpi_id]
+        gap = gaps.loc[(r.force, r.kpi_id, r.dimension, r.category)]
+        hidden = bool(r.suppressed)
+        out.append({
+            "Indicator": kpi.name,
+            "Group": narrative.group_label(r.dimension, r.category),
+            "Group's figure": SUPPRESSED if hidden else kpi.display(r.value),
+            "Comparison group": SUPPRESSED if hidden else kpi.display(r.baseline_value),
+            "Gap (95% interval)": SUPPRESSED if hidden else (
+                "–" if gap["value"] != gap["value"] else
+                f"{gap['value'] * 100:+.1f} ({gap['ci_lower'] * 100:+.1f} to {gap['ci_upper'] * 100:+.1f}) points"),
+            "Gap a year before": SUPPRESSED if hidden else (
+                "–" if gap["baseline_value"] != gap["baseline_value"]
+                else f"{gap['baseline_value'] * 100:+.1f} points"),
+            "Reading": "[c] Not published (small numbers)" if hidden else DISPARITY_LABELS[r.assessment],
+            "Change in the gap": "[c]" if hidden else GAP_LABELS[gap["assessment"]],
+        })
+    if not out:
+        return pd.DataFrame({"": ["No breakdowns in the data."]}).set_index("")
+    return pd.DataFrame(out).set_index(["Indicator", "Group"])
+
+
+def disparity_findings(report: Report) -> str:
+    """What the breakdowns show, in sentences (Markdown): national differences unlikely to be
+    chance, gaps that changed, how many force-level differences were found, what can't be told."""
+    reference = report.registry.breakdown_settings.reference
+    rows = report.breakdown("disparity")
+    national = rows.loc[rows["force"] == NATIONAL]
+    found = national.loc[national["assessment"].isin(["higher", "lower"])]
+    parts = []
+    sentences = [narrative.disparity_sentence(report.registry[r.kpi_id], r, report.period, NATIONAL,
+                                              reference.get(r.dimension)) for r in found.itertuples()]
+    parts.append("**Differences unlikely to be chance, England and Wales**\n\n"
+                 + ("\n".join(f"- {s}" for s in sentences) if sentences else "- None found."))
+    changed = report.breakdown("gap_change").loc[
+        lambda d: d["assessment"].isin(["gap_widened", "gap_narrowed"]) & (d["force"] == NATIONAL)]
+    sentences = [narrative.gap_change_sentence(report.registry[r.kpi_id], r, report.period, NATIONAL,
+                                               reference.get(r.dimension)) for r in changed.itertuples()]
+    parts.append("**Gaps that widened or narrowed, England and Wales**\n\n"
+                 + ("\n".join(f"- {s}" for s in sentences) if sentences else "- None found."))
+    forces = rows.loc[rows["force"] != NATIONAL]
+    tested = forces.loc[forces["assessment"].isin(["higher", "lower", "no_significant_difference"])]
+    flagged = tested.loc[tested["assessment"] != "no_significant_difference"]
+    untested = forces.loc[forces["assessment"].isin(["incomplete_recording", "insufficient_data"])]
+    parts.append(
+        "**What we cannot yet tell**\n\n"
+        f"- Of {len(forces):,} comparisons of a group with the rest in a force, {len(tested):,} could be "
+        f"tested and {len(flagged):,} showed a difference unlikely to be chance after allowing for the "
+        f"number of tests (listed below). {len(untested):,} could not be tested: recording too "
+        "incomplete, too few cases for a rate, or numbers too small to publish.\n"
+        "- No evidence of a difference is not evidence of no difference: for small groups the "
+        "tests can only find large gaps (see the smallest detectable gap in the results file).")
+    return "\n\n".join(parts)
+
+
+def force_disparities(report: Report) -> pd.DataFrame:
+    """Force-level differences unlikely to be chance, by indicator and group."""
+    rows = report.breakdown("disparity").loc[
+        lambda d: (d["force"] != NATIONAL) & d["assessment"].isin(["higher", "lower"])]
+    if rows.empty:
+        return pd.DataFrame({"": ["None found."]}).set_index("")
+    out = []
+    for r in rows.itertuples():
+        kpi = report.registry[r.kpi_id]
+        out.append({"Indicator": kpi.name, "Group": narrative.group_label(r.dimension, r.category),
+                    "Force": r.force, "Group's figure": kpi.display(r.value),
+                    "Comparison group": kpi.display(r.baseline_value),
+                    "Gap": f"{r.change * 100:+.1f} points",
+                    "Reading": DISPARITY_LABELS[r.assessment]})
+    return pd.DataFrame(out).set_index(["Indicator", "Group", "Force"])
+
+
+def breakdown_counts_table(report: Report, where: str = NATIONAL) -> pd.DataFrame:
+    """Counts by group for the broken-down count indicators (not tested: no population by group)."""
+    rows = report.breakdown("breakdown").loc[lambda d: d["force"] == where]
+    if rows.empty:
+        return pd.DataFrame({"": ["No count indicators are broken down."]}).set_index("")
+    out = []
+    for r in rows.itertuples():
+        kpi = report.registry[r.kpi_id]
+        hidden = bool(r.suppressed)
+        out.append({"Indicator": kpi.name, "Group": narrative.group_label(r.dimension, r.category),
+                    "Last 12 months": SUPPRESSED if hidden else kpi.display(r.value),
+                    "Previous 12 months": SUPPRESSED if hidden else kpi.display(r.baseline_value)})
+    return pd.DataFrame(out).set_index(["Indicator", "Group"])
+
+
+def show_completeness(report: Report) -> None:
+    """For each broken-down indicator: the national recording picture and every force's."""
+    from IPython.display import HTML, Markdown, display
+
+    pairs = breakdown_kpis(report)
+    if not pairs:
+        display(Markdown("No indicator is broken down in this period's data."))
+    for kpi_id, dimension in pairs:
+        display(Markdown(completeness_sentence(report, kpi_id, dimension)))
+        table = completeness_table(report, kpi_id, dimension).to_html(escape=True)
+        display(HTML(f"<details><summary>Recording by force</summary>{table}</details>"))

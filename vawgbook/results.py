@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from . import stats
+from . import breakdowns, stats
 from .disclosure import protect
 from .errors import InputError
 from .forces import force_names
@@ -23,6 +24,8 @@ COLUMNS = [
     # Added to the contract's columns: how each test was done, what a reader should know, and
     # whether the row was withheld by statistical disclosure control.
     "method", "note", "suppressed",
+    # Breakdowns (victim ethnicity, age band, sex): blank for the totals. See vawgbook.breakdowns.
+    "dimension", "category",
 ]
 QUARTERLY_COLUMNS = ["period", "force", "kpi_id", "numerator", "denominator", "value", "forces",
                      "suppressed"]
@@ -86,8 +89,7 @@ def compute(ds: Dataset, registry: Registry, period: Quarter,
     for kpi in registry.kpis:
         if kpi not in kpis:
             warnings.append(f"{kpi.id}: skipped, its input file is not in the data folder")
-    live = Registry(registry.path, registry.offence_groups, registry.group_names,
-                    registry.pillars, tuple(kpis))
+    live = dataclasses.replace(registry, kpis=tuple(kpis))
     panel = kpi_panel(ds, live)
     panel = panel.loc[panel["qidx"] <= period.index]
     national = national_panel(panel, live, period)
@@ -96,30 +98,50 @@ def compute(ds: Dataset, registry: Registry, period: Quarter,
     rows, quarterly = [], []
     units = [force_names().national, *force_names().territorial]
     for kpi in kpis:
-        by_unit = {force_names().national: national.loc[national["kpi_id"] == kpi.id]}
-        force_rows = panel.loc[panel["kpi_id"] == kpi.id]
-        by_unit.update(dict(tuple(force_rows.groupby("force", sort=False))))
-        for unit in units:
-            series = by_unit[unit].sort_values("qidx")
-            num = series["numerator"].to_numpy(float)
-            den = series["denominator"].to_numpy(float)
-            qoy = series["qidx"].to_numpy() % 4 + 1
+        # Every unit's series of this KPI, as arrays in time order, tested in one call each (one
+        # batch of GLM fits); England and Wales first.
+        national_rows = national.loc[national["kpi_id"] == kpi.id].sort_values("qidx", kind="stable")
+        force_rows = panel.loc[panel["kpi_id"] == kpi.id].sort_values("qidx", kind="stable")
+        where = force_rows.groupby("force", sort=False).indices
+        series = {}
+        for column, dtype in (("numerator", float), ("denominator", float), ("qidx", int)):
+            values = force_rows[column].to_numpy(dtype)
+            series[column] = [national_rows[column].to_numpy(dtype),
+                              *(values[where[unit]] for unit in units[1:])]
+        nums, dens, qidxs = series["numerator"], series["denominator"], series["qidx"]
+        qoys = [qidx % 4 + 1 for qidx in qidxs]
+        den_args = None if kpi.kind == "count" else dens
+        yoys = stats.year_on_year_batch(nums, den_args, qoys, kpi.kind, multiplier=kpi.multiplier,
+                                        skip_invalid=True)
+        trends = stats.trend_batch(nums, den_args, qoys, kpi.kind, n_quarters=TREND_QUARTERS,
+                                   multiplier=kpi.multiplier, skip_invalid=True)
+        excluded = national_rows["excluded"].iloc[0]
+        for unit, num, den, qoy, yoy, trend in zip(units, nums, dens, qoys, yoys, trends,
+                                                   strict=True):
             note = ""
-            if unit == force_names().national and series["excluded"].iloc[0]:
-                note = f"England and Wales excluding {series['excluded'].iloc[0]} (incomplete data)"
+            if unit == force_names().national and excluded:
+                note = f"England and Wales excluding {excluded} (incomplete data)"
             den_arg = None if kpi.kind == "count" else den
-            yoy = _tested(stats.year_on_year, num, den_arg, qoy, kpi.kind, multiplier=kpi.multiplier)
-            trend = _tested(stats.trend, num, den_arg, qoy, kpi.kind, n_quarters=TREND_QUARTERS,
-                            multiplier=kpi.multiplier)
+            if yoy is None:  # data the test cannot use: the test alone says why
+                yoy = _tested(stats.year_on_year, num, den_arg, qoy, kpi.kind,
+                              multiplier=kpi.multiplier)
+            if trend is None:
+                trend = _tested(stats.trend, num, den_arg, qoy, kpi.kind, n_quarters=TREND_QUARTERS,
+                                multiplier=kpi.multiplier)
             rows.append(_row(period, unit, kpi, "year_on_year", yoy, note))
             rows.append(_row(period, unit, kpi, "trend", trend, note))
-            quarterly.append(pd.DataFrame({
-                "period": [str(Quarter.from_index(int(q))) for q in series["qidx"]],
-                "force": unit, "kpi_id": kpi.id, "numerator": num,
-                "denominator": den if kpi.kind != "count" else np.nan,
-                "value": value(kpi, num, den),
-                "forces": series["forces"].to_numpy() if "forces" in series else 1,
-            }))
+        num, den, qidx = np.concatenate(nums), np.concatenate(dens), np.concatenate(qidxs)
+        labels = {q: str(Quarter.from_index(q)) for q in np.unique(qidx).tolist()}
+        forces = (national_rows["forces"].to_numpy() if "forces" in national_rows
+                  else np.ones(len(national_rows), int))
+        quarterly.append(pd.DataFrame({
+            "period": [labels[q] for q in qidx.tolist()],
+            "force": np.repeat(units, [len(n) for n in nums]),
+            "kpi_id": kpi.id, "numerator": num,
+            "denominator": den if kpi.kind != "count" else np.nan,
+            "value": value(kpi, num, den),
+            "forces": np.concatenate([forces, np.ones(len(num) - len(forces), int)]),
+        }))
     results = pd.DataFrame(rows)
     results["q_value"] = np.nan
     for comparison in COMPARISONS:
@@ -131,6 +153,9 @@ def compute(ds: Dataset, registry: Registry, period: Quarter,
         for r in results.itertuples()
     ]
     results, quarterly = protect(results, pd.concat(quarterly, ignore_index=True), live, period)
+    results["dimension"] = results["category"] = ""
+    results = pd.concat([results, breakdowns.rows(ds, live, period, panel, q_threshold)],
+                        ignore_index=True)
     results = results[COLUMNS]
     quarterly = quarterly[QUARTERLY_COLUMNS]
     return PeriodResults(period, results, quarterly, warnings)

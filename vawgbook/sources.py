@@ -83,6 +83,8 @@ class Quality:
     negatives: list[dict] = field(default_factory=list)  # file, row, column, value
     not_provided: list[dict] = field(default_factory=list)  # kind, force, quarter
     unknown_measures: list[dict] = field(default_factory=list)  # file, measure, rows
+    # Breakdowns sent for a measure without its total: reported, never used to guess a total.
+    breakdowns_without_total: list[dict] = field(default_factory=list)  # file, measure, dimension, ...
 
     def frame(self, name: str) -> pd.DataFrame:
         return pd.DataFrame(getattr(self, name))
@@ -467,11 +469,52 @@ def _no_duplicates(frame: pd.DataFrame, key: list[str], labels: list[str], descr
         )
 
 
-def _combine(parts: list[Part], labels: list[str], key: list[str], describe) -> pd.DataFrame:
+def _combine(parts: list[Part], labels: list[str], key: list[str], describe,
+             check=None) -> pd.DataFrame:
     frame = pd.concat([p.frame.assign(_part=i) for i, p in enumerate(parts)], ignore_index=True)
     frame["_order"] = np.arange(len(frame))
     _no_duplicates(frame, key, labels, describe)
+    if check is not None:
+        check(frame, labels)
     return frame.drop(columns=[ROW, "_order", "_part"])
+
+
+def _breakdown_check(quality: Quality):
+    """Categories of a breakdown may add up to less than the total (the rest was not recorded),
+    never to more; a breakdown with no total beside it is reported, not used."""
+
+    def check(frame: pd.DataFrame, labels: list[str]) -> None:
+        split = frame["dimension"].astype(str) != ""
+        if not split.any():
+            return
+        key = ["force", "qidx", "measure"]
+        totals = frame.loc[~split & frame["value"].notna()]
+        totals = totals.assign(**{c: totals[c].astype(str) for c in ("force", "measure")})
+        cats = frame.loc[split].astype({"force": str, "measure": str, "dimension": str})
+        sums = cats.groupby([*key, "dimension"], observed=True).agg(
+            categories=("value", "sum"), given=("value", "count"),
+            _part=("_part", "first")).reset_index()
+        sums = sums.loc[sums["given"] > 0]
+        joined = sums.merge(totals[[*key, "value", ROW, "_part"]], on=key, how="left",
+                            suffixes=("", "_total"))
+        over = joined.loc[joined["categories"] > joined["value"] * (1 + 1e-9) + 1e-9]
+        if not over.empty:
+            r = over.sort_values(["_part_total", ROW]).iloc[0]
+            where = f"{r['force']}, {Quarter.from_index(int(r['qidx'])).label}"
+            raise InputError(
+                labels[int(r["_part_total"])],
+                f"the {r['dimension']} categories of {r['measure']} add up to {r['categories']:,.0f}, "
+                f"more than the total {r['value']:,.0f} ({where})",
+                row=int(r[ROW]), column="Value")
+        orphans = joined.loc[joined["value"].isna()]
+        for (part, measure, dim), rows in orphans.groupby(["_part", "measure", "dimension"]):
+            first = rows.sort_values(["qidx", "force"]).iloc[0]
+            quality.breakdowns_without_total.append({
+                "file": Path(labels[int(part)]).name, "measure": measure, "dimension": dim,
+                "force_quarters": len(rows),
+                "first": f"{first['force']}, {Quarter.from_index(int(first['qidx'])).label}"})
+
+    return check
 
 
 def _hidden_duplicates(parts: list[Part]) -> bool:
@@ -534,6 +577,7 @@ def load(data_dir: Path, codes: Iterable[str] | None = None, *, cache: bool | No
     codes = None if codes is None else frozenset(str(c).strip().upper() for c in codes)
     use_cache = store.enabled() if cache is None else cache
     digests = store.digests([p for paths in files.values() for p in paths]) if use_cache else {}
+    written: list[str] = []
 
     def parts_of(path: Path, kind: str, wanted) -> list[Part]:
         wanted = wanted if kind == "outcomes" else None
@@ -543,7 +587,8 @@ def load(data_dir: Path, codes: Iterable[str] | None = None, *, cache: bool | No
         parts = store.get(key)
         if parts is None:
             parts = parse_file(path, kind, wanted)
-            store.put(key, parts)
+            if store.put(key, parts):
+                written.append(key)
         return parts
 
     quality = Quality()
@@ -567,7 +612,8 @@ def load(data_dir: Path, codes: Iterable[str] | None = None, *, cache: bool | No
             # A key may repeat among the rows filtered out: check every row, as a full read would.
             full = [p for path in files[kind] for p in parts_of(path, kind, None)]
             _combine(full, labels, key, describe)
-        frame = _combine(parts, labels, key, describe)
+        check = _breakdown_check(quality) if kind == "force_returns" else None
+        frame = _combine(parts, labels, key, describe, check)
         if "not_provided" in frame:
             forces = force_names().territorial
             marked = ({(forces[f], q) for p in parts for f, q in p.marked} if filtered else None)
@@ -575,5 +621,7 @@ def load(data_dir: Path, codes: Iterable[str] | None = None, *, cache: bool | No
         if filtered:
             frame = _placeholders(frame, parts)
         tables[kind] = _finish(frame, kind)
+    if written:
+        store.prune()  # new entries in: drop those unused for long or over the size cap
     return Dataset(tables["recorded_crime"], tables["outcomes"], tables["force_returns"],
                    tables["population"], quality)

@@ -27,4 +27,8 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
 
 def read_results(path: Path) -> pd.DataFrame:
     """Read a results file written by :func:`write_csv`."""
-    return pd.read_csv(path, keep_default_na=True, na_values=[""], dtype={"period": str})
+    frame = pd.read_csv(path, keep_default_na=True, na_values=[""], dtype={"period": str})
+    for column in ("dimension", "category"):  # blank for totals: kept as text, not NaN
+        if column in frame:
+            frame[column] = frame[column].fillna("").astype(str)
+    return frame
