@@ -109,7 +109,9 @@ def counts_sentence(results, comparison: str = "year_on_year") -> str:
 
 DIMENSION_WORDS = {"victim_ethnicity": "ethnicity", "victim_age_band": "age",
                    "victim_sex": "sex"}
-VISIBLE_PAGE = "visible_in_the_data.ipynb"
+# Links in a cell's Markdown output are not resolved by the book (as links in Markdown cells are),
+# so they name the built page itself; every page of a period is in one folder.
+VISIBLE_PAGE = "visible_in_the_data.html"
 
 
 def group_label(dimension: str, category: str) -> str:

@@ -39,6 +39,9 @@ PERIOD_PAGES = ("what_is_working", "visible_in_the_data", "national_overview", "
                 "data_quality")
 TEMPLATES = (FRONT_PAGE, *PERIOD_PAGES, "pillar", "force_profile")
 MANIFEST_FILE = "manifest.json"
+# A kernel on a busy machine (a laptop scanning, other jobs on a shared server) can take well over
+# papermill's default of 60 s to start; failing the whole period for that helps no one.
+KERNEL_START_SECONDS = 600
 
 
 @dataclass(frozen=True)
@@ -119,7 +122,8 @@ def _execute(template: str, output: str, parameters: dict, cwd: str, title: str 
     import papermill
 
     papermill.execute_notebook(template, output, parameters=parameters, cwd=cwd,
-                               kernel_name=KERNEL, progress_bar=False, log_output=False)
+                               kernel_name=KERNEL, progress_bar=False, log_output=False,
+                               start_timeout=KERNEL_START_SECONDS)
     _tidy_for_book(Path(output), title)
 
 
@@ -277,5 +281,5 @@ def refresh_golden(root: Path = Path("."), echo: Callable[[str], None] = print) 
         path = templates / f"{name}.ipynb"
         echo(f"re-executing {path}")
         papermill.execute_notebook(str(path), str(path), cwd=str(templates), kernel_name=KERNEL,
-                                   progress_bar=False)
+                                   progress_bar=False, start_timeout=KERNEL_START_SECONDS)
         nbformat.write(_without_timing(nbformat.read(path, as_version=4)), path)
