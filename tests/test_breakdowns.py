@@ -325,3 +325,23 @@ def test_a_registry_breakdown_with_no_breakdown_data_is_reported_as_such():
     assert split["q_value"].isna().all()
     kent = split.set_index(["force", "comparison", "category"]).loc[("Kent", "disparity", "Black")]
     assert "no victim ethnicity breakdown" in kent["note"]
+
+
+def test_any_contract_dimension_can_be_broken_down():
+    rows = []
+    for q in QUARTERS:
+        for cat, n, s in (("", 100, 70), ("Female", 80, 60), ("Male", 15, 7), (NOT_STATED, 5, 3)):
+            dim = "victim_sex" if cat else ""
+            rows += [("Kent", q, "victim_survey_respondents", dim, cat, float(n)),
+                     ("Kent", q, "victim_survey_satisfied", dim, cat, float(s))]
+    reg = _registry()
+    kpi = dataclasses.replace(reg.kpis[0], breakdowns=("victim_sex",))
+    results = compute(_dataset(rows), dataclasses.replace(reg, kpis=(kpi,)), PERIOD).results
+    kent = results.loc[(results["force"] == "Kent") & (results["dimension"] == "victim_sex")]
+    completeness = kent.loc[kent["comparison"] == "recording_completeness"].iloc[0]
+    assert completeness["value"] == pytest.approx(0.95)
+    tested = kent.set_index(["comparison", "category"])
+    assert ("disparity", "Male") not in tested.index  # the same test as Female against the rest
+    female = tested.loc[("disparity", "Female")]
+    assert female["value"] == pytest.approx(0.75) and female["baseline_value"] == pytest.approx(7 / 15)
+    assert female["assessment"] == "higher"

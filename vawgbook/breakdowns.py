@@ -158,10 +158,17 @@ def kpi_rows(ds: Dataset, registry: Registry, kpi: Kpi, dim: str, period: Quarte
     for name, members in settings.merged.get(dim, {}).items():
         groups[name] = np.isin(cats, members)
     reference = settings.reference.get(dim)
-    # Against the rest, a category whose rest is exactly a merged group (White, against Black
-    # and minoritised) is the same test as that group's, mirrored: test it once, as the group.
-    mirrored = {c for c in cats if c in groups and proportion and not reference and any(
-        np.array_equal(groups[m], known_mask & ~groups[c]) for m in settings.merged.get(dim, {}))}
+    # Against the rest, a group whose rest is exactly another group (White against Black and
+    # minoritised; Male against Female) is the same test mirrored: test it once. Merged groups
+    # are kept first, as the framework speaks of them; then categories in the contract's order.
+    mirrored, kept = set(), []
+    if proportion and not reference:
+        merged_names = list(settings.merged.get(dim, {}))
+        for g in merged_names + [c for c in groups if c not in merged_names]:
+            if any(np.array_equal(groups[k], known_mask & ~groups[g]) for k in kept):
+                mirrored.add(g)
+            else:
+                kept.append(g)
     names = [g for g in groups if g != reference and g not in mirrored]
 
     def unit_arrays(a: np.ndarray) -> np.ndarray:
