@@ -27,7 +27,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats as sps
+# scipy.special rather than scipy.stats: the latter costs most of a second to import on every run.
+from scipy import special
 
 from .stats import MIN_DISPERSION_DF
 
@@ -36,13 +37,19 @@ def _arrays(*values):
     return [np.asarray(v, dtype="float64") for v in values]
 
 
+def _quantile(q: float, df) -> np.ndarray:
+    """The ``q`` quantile of t(df); of the normal where df is infinite."""
+    df = np.asarray(df, dtype="float64")
+    finite = np.isfinite(df)
+    return np.where(finite, special.stdtrit(np.where(finite, df, 1.0), q), special.ndtri(q))
+
+
 def _critical(df, level: float) -> np.ndarray:
     """Two-sided critical value at ``level`` on t(df); the normal where df is infinite."""
     df = np.asarray(df, dtype="float64")
     q = 1 - (1 - level) / 2
     with np.errstate(invalid="ignore"):
-        return np.where(np.isfinite(df), sps.t.ppf(q, np.where(np.isfinite(df), df, 1.0)),
-                        sps.norm.ppf(q))
+        return _quantile(q, df)
 
 
 def _wilson(x, n, z):
@@ -127,8 +134,8 @@ def gap_dispersion(x1, n1, x0, n0, segments=None) -> GapDispersion:
 def _p_value(stat, df):
     stat, df = _arrays(stat, df)
     with np.errstate(invalid="ignore"):
-        t = 2 * sps.t.sf(np.abs(stat), np.where(np.isfinite(df), df, 1.0))
-    return np.where(np.isfinite(df), t, 2 * sps.norm.sf(np.abs(stat)))
+        t = 2 * special.stdtr(np.where(np.isfinite(df), df, 1.0), -np.abs(stat))
+    return np.where(np.isfinite(df), t, 2 * special.ndtr(-np.abs(stat)))
 
 
 @dataclass(frozen=True)
@@ -163,8 +170,7 @@ def disparity(x1, n1, x0, n0, phi=1.0, df=np.inf, conf: float = 0.95, alpha: flo
         pooled = (x1 + x0) / (n1 + n0)
         se0 = np.sqrt(phi * pooled * (1 - pooled) * (1 / n1 + 1 / n0))
         stat = np.where(se0 > 0, (p1 - p0) / se0, np.nan)
-        finite = np.isfinite(df)
-        crit_b = np.where(finite, sps.t.ppf(power, np.where(finite, df, 1.0)), sps.norm.ppf(power))
+        crit_b = _quantile(power, df)
         mdc = (_critical(df, 1 - alpha) + crit_b) * np.sqrt(phi * p0 * (1 - p0) * (1 / n1 + 1 / n0))
     z = _critical(df, conf)
     lower, upper = _wilson(x1 / phi, n1 / phi, z)
@@ -205,8 +211,7 @@ def gap_change(now: tuple, before: tuple, phi=1.0, df=np.inf, alpha: float = 0.0
         se = np.sqrt(phi * (var(x1, n1, x0, n0) + var(y1, m1, y0, m0)))
         change = g_now - g_before
         stat = np.where(se > 0, change / se, np.nan)
-        finite = np.isfinite(df)
-        crit_b = np.where(finite, sps.t.ppf(power, np.where(finite, df, 1.0)), sps.norm.ppf(power))
+        crit_b = _quantile(power, df)
         mdc = (_critical(df, 1 - alpha) + crit_b) * se
     side = np.where(g_now != 0, np.sign(g_now), np.sign(g_before))
     return GapChange(change, _p_value(stat, df), change * side > 0, mdc)
