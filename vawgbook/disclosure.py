@@ -52,7 +52,9 @@ def protect(results: pd.DataFrame, quarterly: pd.DataFrame, registry: Registry,
             period: Quarter) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Suppress small figures in the results and the quarterly series; adds ``suppressed``."""
     thresholds = {k.id: k.disclosure_threshold for k in registry.kpis}
-    quarterly = quarterly.assign(qidx=[Quarter.parse(p).index for p in quarterly["period"]])
+    # One parse per distinct period, not per row (tens of thousands of rows on real data).
+    index = {p: Quarter.parse(p).index for p in quarterly["period"].unique()}
+    quarterly = quarterly.assign(qidx=quarterly["period"].map(index).astype("int64"))
     limit_q = quarterly["kpi_id"].map(thresholds).fillna(0)
     primary_q = _small(quarterly["numerator"], limit_q) | _small(quarterly["denominator"], limit_q)
     hidden_q = _secondary(quarterly, primary_q, ["kpi_id", "period"], "numerator")

@@ -32,19 +32,27 @@ def _present(ds: Dataset, frame: pd.DataFrame, kind: str) -> pd.MultiIndex:
     return present
 
 
-def source_series(ds: Dataset, source: Source) -> pd.Series:
+def source_series(ds: Dataset, source: Source, present: dict | None = None) -> pd.Series:
     """Quarterly values of one numerator or denominator, indexed by (force, qidx).
 
     Force-quarters without data are absent (never zero). Published files omit zero rows, so a
     force-quarter that is present but has no rows for the codes asked for counts as zero.
+    ``present``: a dict in which to keep each table's force-quarters between calls.
     """
+    present = {} if present is None else present
+
+    def quarters_of(frame: pd.DataFrame, kind: str) -> pd.MultiIndex:
+        if kind not in present:
+            present[kind] = _present(ds, frame, kind)
+        return present[kind]
+
     if source.source == "recorded_crime":
         frame = ds.crime
         if frame is None:
             return pd.Series(dtype="float64")
         rows = frame.loc[frame["offence_code"].isin(source.codes)]
         values = rows.groupby(["force", "qidx"])["offences"].sum()
-        return values.reindex(_present(ds, frame, "recorded_crime"), fill_value=0.0)
+        return values.reindex(quarters_of(frame, "recorded_crime"), fill_value=0.0)
     if source.source == "outcomes":
         frame = ds.outcomes
         if frame is None:
@@ -52,7 +60,7 @@ def source_series(ds: Dataset, source: Source) -> pd.Series:
         rows = frame.loc[frame["offence_code"].isin(source.codes)
                          & frame["outcome_type"].isin(source.outcome_types)]
         values = rows.groupby(["force", "qidx"])["closed"].sum()
-        return values.reindex(_present(ds, frame, "outcomes"), fill_value=0.0)
+        return values.reindex(quarters_of(frame, "outcomes"), fill_value=0.0)
     if source.source == "force_returns":
         frame = ds.returns
         if frame is None:
@@ -81,10 +89,11 @@ def kpi_panel(ds: Dataset, registry: Registry) -> pd.DataFrame:
     quarters = sorted(ds.crime["qidx"].unique()) if ds.crime is not None else []
     grid = pd.MultiIndex.from_product([forces, quarters], names=["force", "qidx"])
     cache: dict[Source, pd.Series] = {}
+    present: dict[str, pd.MultiIndex] = {}
 
     def series(source: Source) -> pd.Series:
         if source not in cache:
-            cache[source] = source_series(ds, source).reindex(grid)
+            cache[source] = source_series(ds, source, present).reindex(grid)
         return cache[source]
 
     parts = []
