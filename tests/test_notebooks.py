@@ -210,3 +210,34 @@ def test_pages_made_per_force_or_pillar_get_their_own_first_heading(tmp_path):
     bare = tmp_path / "bare.ipynb"
     nbformat.write(template("print(1)"), bare)  # no heading to replace: left as it is
     _tidy_for_book(bare, "Kent: force profile")
+
+
+@pytest.mark.parametrize(("failure", "retried"), [
+    ("Kernel died before replying to kernel_info", True),
+    ("Kernel didn't respond in 600 seconds", True),
+    ("something else went wrong", False),
+])
+def test_a_kernel_that_fails_to_start_is_started_again(tmp_path, monkeypatch, failure, retried):
+    import papermill
+
+    from vawgbook import notebooks
+
+    source = tmp_path / "page.ipynb"
+    nbformat.write(template("1 + 1"), source)
+    calls = []
+
+    def execute(template_path, output, **kwargs):
+        calls.append(kwargs["start_timeout"])
+        if len(calls) == 1:
+            raise RuntimeError(failure)
+        shutil.copy(template_path, output)
+
+    monkeypatch.setattr(papermill, "execute_notebook", execute)
+    output = tmp_path / "out.ipynb"
+    if retried:
+        notebooks._execute(str(source), str(output), {}, str(tmp_path), None)
+        assert len(calls) == 2 and output.exists()
+    else:
+        with pytest.raises(RuntimeError, match=failure):
+            notebooks._execute(str(source), str(output), {}, str(tmp_path), None)
+        assert len(calls) == 1

@@ -42,6 +42,8 @@ MANIFEST_FILE = "manifest.json"
 # A kernel on a busy machine (a laptop scanning, other jobs on a shared server) can take well over
 # papermill's default of 60 s to start; failing the whole period for that helps no one.
 KERNEL_START_SECONDS = 600
+KERNEL_START_TRIES = 3
+KERNEL_START_FAILURES = ("Kernel died before replying to kernel_info", "Kernel didn't respond")
 
 
 @dataclass(frozen=True)
@@ -121,9 +123,17 @@ def _execute(template: str, output: str, parameters: dict, cwd: str, title: str 
     """Run one notebook (in a worker process); raises papermill's error on a failing cell."""
     import papermill
 
-    papermill.execute_notebook(template, output, parameters=parameters, cwd=cwd,
-                               kernel_name=KERNEL, progress_bar=False, log_output=False,
-                               start_timeout=KERNEL_START_SECONDS)
+    for attempt in range(KERNEL_START_TRIES):
+        try:
+            papermill.execute_notebook(template, output, parameters=parameters, cwd=cwd,
+                                       kernel_name=KERNEL, progress_bar=False, log_output=False,
+                                       start_timeout=KERNEL_START_SECONDS)
+            break
+        except RuntimeError as exc:
+            # A kernel that dies or hangs before its first reply never ran a cell: start another
+            # (kernels started side by side can race for the same TCP port).
+            if not str(exc).startswith(KERNEL_START_FAILURES) or attempt == KERNEL_START_TRIES - 1:
+                raise
     _tidy_for_book(Path(output), title)
 
 
