@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import RETURNS_HEADER, crime_folder, returns_row, write_csv
 from scipy import stats as sps
 from statsmodels.stats.proportion import confint_proportions_2indep, proportions_ztest
 
@@ -18,8 +20,6 @@ from vawgbook.periods import Quarter
 from vawgbook.registry import load_registry
 from vawgbook.results import COLUMNS, compute
 from vawgbook.sources import Dataset, Quality, load
-
-from helpers import RETURNS_HEADER, crime_folder, returns_row, write_csv
 
 # ---------------------------------------------------------------- statistics
 
@@ -208,7 +208,8 @@ def test_disparity_against_the_rest_by_hand(rows):
     national = rows.loc[("England and Wales", "disparity", "Black")]
     assert (national["numerator"], national["denominator"]) == (40, 80)
     gap = rows.loc[("Kent", "gap_change", "Black")]
-    assert gap["value"] == pytest.approx(0.5 - 212 / 280) and gap["baseline_value"] == pytest.approx(gap["value"])
+    assert gap["value"] == pytest.approx(0.5 - 212 / 280)
+    assert gap["baseline_value"] == pytest.approx(gap["value"])
     assert gap["ci_lower"] < gap["value"] < gap["ci_upper"] < 0
     assert gap["assessment"] == "no_significant_change"
 
@@ -292,7 +293,7 @@ def test_a_breakdown_without_its_total_is_reported_not_guessed(tmp_path):
     ("  - id: dvpo_rate\n", "breakdowns are for counts and proportions"),
 ])
 def test_registry_refuses_breakdowns_that_cannot_be_computed(tmp_path, edit, message):
-    text = (load_registry().path and open(load_registry().path, encoding="utf-8").read())
+    text = Path(load_registry().path).read_text("utf-8")
     start = text.index(edit)
     insert = text.index("    numerator:", start)
     bad = text[:insert] + "    breakdowns: [victim_ethnicity]\n" + text[insert:]
@@ -304,11 +305,12 @@ def test_registry_refuses_breakdowns_that_cannot_be_computed(tmp_path, edit, mes
 
 @pytest.mark.parametrize(("section", "message"), [
     ("breakdowns:\n  completeness_threshold: 1.5\n", "completeness_threshold must be a share"),
-    ("breakdowns:\n  merged:\n    victim_ethnicity:\n      Some: [Asian, Martian]\n", "'Martian' is not a victim_ethnicity category"),
+    ("breakdowns:\n  merged:\n    victim_ethnicity:\n      Some: [Asian, Martian]\n",
+     "'Martian' is not a victim_ethnicity category"),
     ("breakdowns:\n  reference:\n    victim_religion: None\n", "dimension 'victim_religion' is not one of"),
 ])
 def test_registry_checks_the_breakdown_settings(tmp_path, section, message):
-    text = open(load_registry().path, encoding="utf-8").read()
+    text = Path(load_registry().path).read_text("utf-8")
     start = text.index("breakdowns:\n  completeness_threshold")
     end = text.index("\noffence_groups:\n") + 1
     path = tmp_path / "kpis.yaml"

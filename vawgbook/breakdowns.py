@@ -32,7 +32,8 @@ import numpy as np
 import pandas as pd
 
 from . import disparity as gaps
-from .disclosure import BLANKED, note as disclosure_note
+from .disclosure import note as disclosure_note
+from .disclosure import secondary_over_sums
 from .forces import force_names
 from .kpis import TREND_QUARTERS
 from .periods import Quarter
@@ -76,38 +77,13 @@ def _window(a: np.ndarray, segment: int) -> np.ndarray:
     return a[..., SEGMENTS == segment].sum(-1)
 
 
-def _present(a: np.ndarray, segment: int) -> np.ndarray:
+def _window_known(a: np.ndarray, segment: int) -> np.ndarray:
+    """Sum over one year of the history of the quarters that have data (NaN counts as none)."""
     return np.nansum(a[..., SEGMENTS == segment], -1)
 
 
-class _Suppression:
-    """Primary and secondary suppression over cells (unit, group) linked by published sums."""
-
-    def __init__(self, hidden: np.ndarray, size: np.ndarray):
-        self.hidden = hidden.copy()  # (units, groups)
-        self.size = size
-
-    def secondary(self, relations: list[tuple[list[tuple[int, int]], tuple[int, int] | None]]):
-        """Each relation is a list of cells whose sum is published (and the cell holding that
-        sum, if it can be withheld too). No published sum may have exactly one hidden cell."""
-        changed = True
-        while changed:
-            changed = False
-            for cells, total in relations:
-                hidden = [c for c in cells if self.hidden[c]]
-                if len(hidden) != 1:
-                    continue
-                others = [c for c in cells if not self.hidden[c] and self.size[c] > 0]
-                if others:
-                    self.hidden[min(others, key=lambda c: (self.size[c], c))] = True
-                elif total is not None and not self.hidden[total]:
-                    self.hidden[total] = True
-                else:
-                    continue
-                changed = True
-
-
 def _row(period, unit, kpi: Kpi, dim, category, comparison, **values) -> dict:
+    """One results row; a figure not given (withheld, too few cases) is left blank."""
     row = {"period": str(period), "force": unit, "pillar": kpi.pillar, "kpi_id": kpi.id,
            "kpi_name": kpi.name, "kind": kpi.kind, "direction": kpi.direction,
            "comparison": comparison, "window": "12_months", "suppressed": False,
@@ -143,10 +119,9 @@ def kpi_rows(ds: Dataset, registry: Registry, kpi: Kpi, dim: str, period: Quarte
     usable = ~np.isnan(den).any(-1) & ~np.isnan(num).any(-1)  # (force, quarter)
     num = np.where(usable[..., None], num, np.nan)
     den = np.where(usable[..., None], den, np.nan)
-    base = den
 
     # Completeness: known / total in each year; a quarter without a breakdown adds nothing known.
-    known_q = np.where(np.isnan(total), np.nan, np.nan_to_num(base[..., known_mask].sum(-1)))
+    known_q = np.where(np.isnan(total), np.nan, np.nan_to_num(den[..., known_mask].sum(-1)))
     with np.errstate(divide="ignore", invalid="ignore"):
         complete_now = _window(known_q, 2) / _window(total, 2)
         reliable = complete_now >= settings.completeness_threshold
@@ -182,10 +157,10 @@ def kpi_rows(ds: Dataset, registry: Registry, kpi: Kpi, dim: str, period: Quarte
         num_u[0, ~present_nat] = np.nan
         den_u[0, ~present_nat] = np.nan
     units = [national, *forces]
-    nat_total = np.nansum(np.where(np.isnan(total).any(1, keepdims=True), np.nan, total), 0)
-    nat_known = np.nansum(np.where(np.isnan(total).any(1, keepdims=True), np.nan, known_q), 0)
-    unit_known = np.concatenate([[nat_known], known_q])
-    unit_total = np.concatenate([[nat_total], total])
+    # National completeness: every force with a total in each quarter of the history.
+    whole = ~np.isnan(total).any(1)
+    unit_known = np.concatenate([[known_q[whole].sum(0)], known_q])
+    unit_total = np.concatenate([[total[whole].sum(0)], total])
     unit_reliable = np.concatenate([[n_included > 0], reliable])
 
     def sums(a, mask):
@@ -199,27 +174,23 @@ def kpi_rows(ds: Dataset, registry: Registry, kpi: Kpi, dim: str, period: Quarte
 
     # Disclosure control over cells (unit, group), with the sums readers can see as relations.
     threshold = kpi.disclosure_threshold
-    size_now = np.nan_to_num(np.nansum(n1[..., SEGMENTS == 2], -1))
-    hidden = np.zeros(size_now.shape, dtype=bool)
+    hidden = np.zeros(x1.shape[:2], dtype=bool)
     if threshold:
         for a in (x1, n1, x0, n0):
             for segment in (1, 2):
-                s = _present(a, segment)
+                s = _window_known(a, segment)
                 hidden |= (s > 0) & (s < threshold)
-    sup = _Suppression(hidden, size_now)
-    base_cells = [i for i, g in enumerate(names) if g in cats]
-    relations = []
-    for u in range(len(units)):
-        relations.append(([(u, i) for i in base_cells], None))
-        for i, g in enumerate(names):
-            if g not in cats:
-                members = [j for j, h in enumerate(names) if h in settings.merged[dim][g]]
-                relations.append(([(u, j) for j in members], (u, i)))
-    for i in range(len(names)):
-        relations.append(([(1 + f, i) for f in np.flatnonzero(included)], (0, i)))
-    if threshold:
-        sup.secondary(relations)
-    hidden = sup.hidden
+        base_cells = [i for i, g in enumerate(names) if g in cats]
+        relations = []
+        for u in range(len(units)):
+            relations.append(([(u, i) for i in base_cells], None))
+            for i, g in enumerate(names):
+                if g not in cats:
+                    members = [j for j, h in enumerate(names) if h in settings.merged[dim][g]]
+                    relations.append(([(u, j) for j in members], (u, i)))
+        for i in range(len(names)):
+            relations.append(([(1 + f, i) for f in np.flatnonzero(included)], (0, i)))
+        hidden = secondary_over_sums(hidden, np.nan_to_num(_window_known(n1, 2)), relations)
 
     rows = []
     rows += _completeness_rows(period, kpi, dim, units, unit_known, unit_total, unit_reliable,
@@ -285,11 +256,11 @@ def _gap_rows(period, kpi, dim, units, names, x1, n1, x0, n0, hidden, reliable, 
             note = _national_note(forces, included) if u == 0 else ""
             if hidden[u, i]:
                 for comparison in ("disparity", "gap_change"):
-                    rows.append(_row(period, unit, kpi, dim, group, comparison, **dict.fromkeys(BLANKED, np.nan),
+                    rows.append(_row(period, unit, kpi, dim, group, comparison,
                                      assessment="insufficient_data", suppressed=True,
                                      note=disclosure_note(kpi.disclosure_threshold)))
                 continue
-            if not now[1][u, i] == now[1][u, i]:
+            if np.isnan(now[1][u, i]):
                 for comparison in ("disparity", "gap_change"):
                     rows.append(_row(period, unit, kpi, dim, group, comparison,
                                      assessment="insufficient_data",
@@ -303,9 +274,7 @@ def _gap_rows(period, kpi, dim, units, names, x1, n1, x0, n0, hidden, reliable, 
             interval = (f"gap {_fmt_points(d.gap[u, i])} percentage points, 95% interval "
                         f"{_fmt_points(d.gap_lower[u, i])} to {_fmt_points(d.gap_upper[u, i])}")
             if few_now:
-                disparity = dict(**dict.fromkeys(["value", "ci_lower", "ci_upper", "baseline_value", "change",
-                                                  "relative_change", "p_value", "min_detectable_change"], np.nan),
-                                 assessment="insufficient_data",
+                disparity = dict(assessment="insufficient_data",
                                  note=f"fewer than {min_cases} cases in a group: too few for a rate")
             else:
                 disparity = dict(value=d.rate[u, i], ci_lower=d.rate_lower[u, i], ci_upper=d.rate_upper[u, i],
@@ -313,12 +282,11 @@ def _gap_rows(period, kpi, dim, units, names, x1, n1, x0, n0, hidden, reliable, 
                                  relative_change=d.rate[u, i] / d.reference[u, i] - 1
                                  if d.reference[u, i] else np.nan,
                                  p_value=d.p_value[u, i], min_detectable_change=d.min_detectable_gap[u, i],
-                                 assessment="insufficient_data", method=method, note="; ".join(n for n in (interval, note) if n))
+                                 assessment="insufficient_data", method=method,
+                                 note="; ".join(n for n in (interval, note) if n))
             rows.append(_row(period, unit, kpi, dim, group, "disparity", **base, **disparity))
             if few_now or few_before:
-                gap = dict(**dict.fromkeys(["value", "ci_lower", "ci_upper", "baseline_value", "change",
-                                            "p_value", "min_detectable_change"], np.nan),
-                           assessment="insufficient_data",
+                gap = dict(assessment="insufficient_data",
                            note=f"fewer than {min_cases} cases in a group in one of the years")
             else:
                 gap = dict(value=d.gap[u, i], ci_lower=d.gap_lower[u, i], ci_upper=d.gap_upper[u, i],
@@ -328,7 +296,7 @@ def _gap_rows(period, kpi, dim, units, names, x1, n1, x0, n0, hidden, reliable, 
                            min_detectable_change=change.min_detectable_change[u, i],
                            widened=bool(change.widened[u, i]), method=method.replace(
                                "two-proportion score test", "difference of two gaps (Wald)"), note=note)
-            rows.append(_row(period, unit, kpi, dim, group, "gap_change", relative_change=np.nan, **gap))
+            rows.append(_row(period, unit, kpi, dim, group, "gap_change", **gap))
             if not reliable[u]:
                 for row in rows[-2:]:
                     if np.isfinite(row.get("p_value", np.nan)):  # tested, but not to be relied on
@@ -347,7 +315,7 @@ def _count_rows(period, kpi, dim, units, names, x1, hidden, reliable, forces, in
         for i, group in enumerate(names):
             if hidden[u, i]:
                 rows.append(_row(period, unit, kpi, dim, group, "breakdown",
-                                 **dict.fromkeys(BLANKED, np.nan), assessment="insufficient_data",
+                                 assessment="insufficient_data",
                                  suppressed=True, note=disclosure_note(kpi.disclosure_threshold)))
                 continue
             rows.append(_row(

@@ -43,6 +43,32 @@ def _secondary(frame: pd.DataFrame, primary: pd.Series, groups: list[str], size:
     return hidden
 
 
+def secondary_over_sums(hidden: np.ndarray, size: np.ndarray, relations) -> np.ndarray:
+    """Secondary suppression where several published sums overlap (breakdowns by group).
+
+    ``hidden`` and ``size`` are indexed by cell; each relation is ``(cells, total)``: cells whose
+    sum is published, and the cell holding that sum if it can be withheld too (else None). Where a
+    sum has exactly one hidden cell, the smallest other non-zero cell is hidden too (or, if there
+    is none, the sum itself), until no sum reveals a hidden cell. Returns the new mask.
+    """
+    hidden = hidden.copy()
+    changed = True
+    while changed:
+        changed = False
+        for cells, total in relations:
+            if sum(bool(hidden[c]) for c in cells) != 1:
+                continue
+            others = [c for c in cells if not hidden[c] and size[c] > 0]
+            if others:
+                hidden[min(others, key=lambda c: (size[c], c))] = True
+            elif total is not None and not hidden[total]:
+                hidden[total] = True
+            else:
+                continue
+            changed = True
+    return hidden
+
+
 def _window_sums(quarterly: pd.DataFrame, first: int, last: int) -> pd.DataFrame:
     rows = quarterly.loc[quarterly["qidx"].between(first, last)]
     return rows.groupby(["force", "kpi_id"])[["numerator", "denominator"]].sum(min_count=1)

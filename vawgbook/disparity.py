@@ -27,6 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
 # scipy.special rather than scipy.stats: the latter costs most of a second to import on every run.
 from scipy import special
 

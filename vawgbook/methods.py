@@ -122,8 +122,9 @@ def _calibration_section(figures: dict | None) -> str:
 def _breakdown_section(registry: Registry) -> str:
     """How groups of victims are compared, with the registry's own settings."""
     settings = registry.breakdown_settings
-    broken = [f"{k.name} by {', '.join(d.replace('victim_', 'victim ').replace('_', ' ') for d in k.breakdowns)}"
+    broken = [f"{k.name} by {', '.join(d.replace('_', ' ') for d in k.breakdowns)}"
               for k in registry.kpis if k.breakdowns]
+    against = "".join(f", or with {v} ({k})" for k, v in settings.reference.items())
     merged = [f"{name} ({', '.join(members)})" for groups in settings.merged.values()
               for name, members in groups.items()]
     return f"""## Groups of victims: ethnicity, age and sex
@@ -138,7 +139,7 @@ sums over the forces that meet the threshold. Categories are never scaled up to 
 was not recorded stays not recorded.
 
 **Gaps between groups.** For proportions, each group's 12-month figure is compared with the rest
-of the victims whose group is known{', or with ' + ', '.join(f'{v} ({k})' for k, v in settings.reference.items()) if settings.reference else ''}:
+of the victims whose group is known{against}:
 a two-proportion score test, widened by a dispersion factor measured from how much the quarterly
 gap varied over the last 12 quarters beyond binomial noise (a Pearson statistic about each
 year's mean gap, never less than 1, on Student's t), as the main tests are. The gap's 95%

@@ -175,7 +175,8 @@ def gap_change_sentence(kpi: Kpi, row, period: Quarter, where: str = "England an
     return sentence + (f" See [Visible in the data]({VISIBLE_PAGE})." if link else "")
 
 
-def gap_headlines(results, registry, period: Quarter, where: str = "England and Wales") -> dict[str, list[str]]:
+def gap_headlines(results, registry, period: Quarter,
+                  where: str = "England and Wales") -> dict[str, list[str]]:
     """Gaps that changed, for the front page: narrowed where the group was worse off ("working"),
     widened where the group is worse off ("not_working"). Context indicators are left out."""
     out = {"working": [], "not_working": []}

@@ -292,15 +292,6 @@ def revisions_table(report: Report) -> pd.DataFrame:
 
 # ---------------------------------------------------------------- visible in the data
 
-VISIBLE_CAVEATS = (
-    "**Reading these figures.** A victim's ethnicity, age or sex is often not recorded, or recorded "
-    "as not stated, and how complete the recording is differs from force to force; figures for a "
-    "group describe only the cases where it was recorded, which may not be typical. A difference "
-    "between groups can reflect how crimes are reported and recorded, and which forces the "
-    "victims live in, as well as differences in experience or service, so it is a question to "
-    "look into, not a finding of unfair treatment. Force returns are management information, not "
-    "accredited official statistics.")
-
 DISPARITY_LABELS = {
     "higher": "↑ Higher than the comparison group",
     "lower": "↓ Lower than the comparison group",
@@ -379,7 +370,8 @@ def disparity_table(report: Report, where: str = NATIONAL) -> pd.DataFrame:
             "Comparison group": SUPPRESSED if hidden else kpi.display(r.baseline_value),
             "Gap (95% interval)": SUPPRESSED if hidden else (
                 "–" if gap["value"] != gap["value"] else
-                f"{gap['value'] * 100:+.1f} ({gap['ci_lower'] * 100:+.1f} to {gap['ci_upper'] * 100:+.1f}) points"),
+                f"{gap['value'] * 100:+.1f} ({gap['ci_lower'] * 100:+.1f} to "
+                f"{gap['ci_upper'] * 100:+.1f}) points"),
             "Gap a year before": SUPPRESSED if hidden else (
                 "–" if gap["baseline_value"] != gap["baseline_value"]
                 else f"{gap['baseline_value'] * 100:+.1f} points"),
