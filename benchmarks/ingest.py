@@ -9,7 +9,7 @@ every case once (so that other work on the machine slows all cases alike), repor
 
 - ``vawgbook kpis`` on the scale-1 CSV: cold (empty cache) and warm (cache filled); the same for
   ``vawgbook validate`` (reading, checking and the data-quality summary, no statistical tests);
-- ingestion alone, ``sources.load`` in a fresh process (import included), cold and warm, and
+- ingestion alone, ``vawgbook.ingest.load`` in a fresh process (import included), cold and warm, and
   where one ``kpis`` run spends its time (import, load, compute, write);
 - a DuckDB query computing just the VAWG aggregates (recorded VAWG, rape, stalking and
   harassment offences; outcomes of types 1-22, 1, 14 and 16, 18 by group) from the same CSV;
@@ -47,8 +47,8 @@ GROUPS = {"vawg": VAWG, "rape": ("19C", "19D", "19E"), "stalking_harassment": ("
 LOAD = """
 import sys, time
 start = time.perf_counter()
-from vawgbook.registry import load_registry
-from vawgbook.sources import load, registry_codes
+from vawgbook.config import load_registry
+from vawgbook.ingest import load, registry_codes
 imported = time.perf_counter()
 ds = load(sys.argv[1], codes=registry_codes(load_registry()))
 print(f"import {imported - start:.3f} load {time.perf_counter() - imported:.3f}", file=sys.stderr)
@@ -58,10 +58,10 @@ PHASES = """
 import sys, time
 t0 = time.perf_counter()
 from vawgbook.periods import Quarter
-from vawgbook.registry import load_registry
-from vawgbook.results import compute
-from vawgbook.sources import load, registry_codes
-from vawgbook.tables import write_csv
+from vawgbook.config import load_registry
+from vawgbook.compute import compute
+from vawgbook.ingest import load, registry_codes
+from vawgbook.files import write_csv
 t1 = time.perf_counter()
 reg = load_registry()
 ds = load(sys.argv[1], codes=registry_codes(reg))

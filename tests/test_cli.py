@@ -25,7 +25,7 @@ from helpers import (
     write_csv,
     write_workbook,
 )
-from test_sources import BAD_CRIME, OTHER_BAD  # the readers' bad-input tables
+from ingest.test_sources import BAD_CRIME, OTHER_BAD  # the readers' bad-input tables
 
 from vawgbook.cli import main
 from vawgbook.errors import InputError

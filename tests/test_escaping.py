@@ -31,8 +31,8 @@ from helpers import (
 )
 
 from vawgbook.errors import InputError
+from vawgbook.ingest.sources import load
 from vawgbook.periods import Quarter
-from vawgbook.sources import load
 
 MARKUP = "<script>window.__x=1</script><b>bold</b>"
 IMG = "<img src=x onerror=alert(1)>"  # 28 characters: a sheet name may have 31
@@ -96,8 +96,8 @@ def book(tmp_path_factory) -> Path:
     (project / "book").mkdir()
     shutil.copy2(REPO / "book" / "about.md", project / "book" / "about.md")
 
-    from vawgbook.book import build_book
-    from vawgbook.notebooks import run_period
+    from vawgbook.build.book import build_book
+    from vawgbook.build.notebooks import run_period
 
     run_period(data, Quarter(2024, 2), root=project, echo=lambda _: None, with_forces=False)
     return build_book(project, echo=lambda _: None).parent

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from .errors import InputError
+from .errors import VawgbookError
 
 app = typer.Typer(
     add_completion=False,
@@ -47,11 +47,11 @@ def _say(message: str) -> None:
 def kpis(data: DataOption, period: PeriodOption, out: Annotated[Path, typer.Option("--out")],
          registry: RegistryOption = None) -> None:
     """Compute the period's KPI results (kpi_results.csv) without notebooks."""
+    from .compute import compute
+    from .config import load_registry
+    from .files import write_csv
+    from .ingest import load, registry_codes
     from .periods import Quarter
-    from .registry import load_registry
-    from .results import compute
-    from .sources import load, registry_codes
-    from .tables import write_csv
 
     quarter = Quarter.parse(period)
     reg = load_registry(registry)
@@ -65,9 +65,9 @@ def kpis(data: DataOption, period: PeriodOption, out: Annotated[Path, typer.Opti
 @app.command()
 def validate(data: DataOption, registry: RegistryOption = None) -> None:
     """Check the data folder and print a data-quality summary."""
-    from .quality import summary_text
-    from .registry import load_registry
-    from .sources import load, registry_codes
+    from .compute.quality import summary_text
+    from .config import load_registry
+    from .ingest import load, registry_codes
 
     reg = load_registry(registry)
     typer.echo(summary_text(load(data, codes=registry_codes(reg)), reg))
@@ -82,7 +82,7 @@ WorkersOption = Annotated[
 def run(data: DataOption, period: PeriodOption, root: RootOption = Path("."),
         registry: RegistryOption = None, workers: WorkersOption = None) -> None:
     """Execute the period's notebooks into book/periods/PERIOD (swapped in only on success)."""
-    from .notebooks import run_period
+    from .build.notebooks import run_period
     from .periods import Quarter
 
     folder = run_period(data, Quarter.parse(period), root=root, registry=registry, echo=_say,
@@ -95,7 +95,7 @@ def build(root: RootOption = Path("."), registry: RegistryOption = None,
           pdf: Annotated[bool, typer.Option("--pdf", help="Also print each period to PDF.")] = False,
           ) -> None:
     """Build the HTML book from the periods already run (nothing is re-executed)."""
-    from .book import build_book
+    from .build.book import build_book
 
     index = build_book(root, echo=_say, registry=registry, pdf=pdf)
     _say(f"book built: {index}")
@@ -114,15 +114,16 @@ def publish(data: DataOption, root: RootOption = Path("."), registry: RegistryOp
     """
     if force_pages not in ("latest", "all"):
         raise typer.BadParameter("must be 'latest' or 'all'", param_hint="--force-pages")
-    from .book import build_book
-    from .notebooks import run_period
-    from .registry import load_registry
-    from .sources import load, registry_codes
+    from .build.book import build_book
+    from .build.notebooks import run_period
+    from .config import load_registry
+    from .ingest import load, registry_codes
+    from .stats.settings import QUARTERS_PER_YEAR
 
     # The same code filter as run_period, so the inputs are parsed (and cached) once, not twice.
     quarters = load(data, codes=registry_codes(load_registry(registry))).quarters()
     # Year-on-year comparisons need two full years; earlier quarters have no page.
-    quarters = quarters[7:]
+    quarters = quarters[2 * QUARTERS_PER_YEAR - 1:]
     if periods is not None:
         quarters = quarters[-periods:] if periods > 0 else []
     for quarter in quarters:
@@ -135,7 +136,7 @@ def publish(data: DataOption, root: RootOption = Path("."), registry: RegistryOp
 @app.command()
 def golden(root: RootOption = Path(".")) -> None:
     """Re-execute the template notebooks on the sample data: the outputs nbval checks against."""
-    from .notebooks import refresh_golden
+    from .build.notebooks import refresh_golden
 
     refresh_golden(root, echo=_say)
 
@@ -149,7 +150,7 @@ app.add_typer(cache_app, name="cache")
 @cache_app.command("clear")
 def cache_clear() -> None:
     """Delete every cached table; input files are parsed again when next used."""
-    from .cache import cache_dir, clear
+    from .ingest.cache import cache_dir, clear
 
     entries, size = clear()
     _say(f"cache cleared: {entries} entries ({size / 1e6:.1f} MB) removed from {cache_dir()}")
@@ -160,7 +161,7 @@ def cache_info() -> None:
     """Where the cache is, how much it holds, and when entries are removed."""
     from datetime import datetime
 
-    from .cache import info
+    from .ingest.cache import info
 
     state = info()
     typer.echo(f"location: {state['folder']}" + ("" if state["enabled"] else
@@ -178,7 +179,7 @@ def main() -> None:
     """Entry point: run the app, turning known errors into one line and exit status 1."""
     try:
         app(standalone_mode=False)
-    except InputError as exc:
+    except VawgbookError as exc:
         if _state["debug"]:
             raise
         _say(f"error: {exc}")

@@ -1,4 +1,14 @@
-"""Errors meant for people: what is wrong, in which file, where."""
+"""Errors meant for people: what is wrong, in which file, where, and whose it is to fix.
+
+Every error a user can cause or meet is a :class:`VawgbookError`, printed by the command line
+as one line, ``error: FILE: what is wrong (row N, column C)``, with no traceback. The class
+says whose it is to fix:
+
+- :class:`InputError`: a data file (or a command-line value) is wrong: the analyst's input.
+- :class:`ConfigError`: the KPI registry or a configuration file is wrong.
+- :class:`BuildError`: a notebook or the book failed to build from good inputs: a defect or
+  the machine, not the data.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +17,10 @@ from __future__ import annotations
 _LINE_BREAKS = str.maketrans({c: repr(c)[1:-1] for c in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"})
 
 
-class InputError(Exception):
-    """Bad input that stops a run.
+class VawgbookError(Exception):
+    """An error for people: ``FILE: what is wrong (sheet S, row N, column C)``.
 
-    Printed by the command line as one line,
-    ``error: FILE: what is wrong (row N, column C)``, with no traceback.
-    ``row`` is the row as a spreadsheet shows it (the header is row 1).
+    ``row`` is the row as a spreadsheet or editor shows it (the header, or first line, is 1).
     """
 
     def __init__(
@@ -40,3 +48,15 @@ class InputError(Exception):
             where.append(f"column {self.column!r}")
         text = self.message + (f" ({', '.join(where)})" if where else "")
         return (f"{self.file}: {text}" if self.file else text).translate(_LINE_BREAKS)
+
+
+class InputError(VawgbookError):
+    """Bad input that stops a run: a data file, or a value given on the command line."""
+
+
+class ConfigError(VawgbookError):
+    """A KPI registry or configuration file that cannot be used (``row`` is its line)."""
+
+
+class BuildError(VawgbookError):
+    """A notebook or the book failed to build; the last good output was kept."""

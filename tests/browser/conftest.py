@@ -69,8 +69,8 @@ def chromium_executable() -> str:
 
 def _build(project: Path) -> Path:
     """Run two periods of the sample data through the notebooks and build the book."""
-    from vawgbook.book import build_book
-    from vawgbook.notebooks import run_period
+    from vawgbook.build.book import build_book
+    from vawgbook.build.notebooks import run_period
     from vawgbook.periods import Quarter
 
     shutil.copytree(REPO / "notebooks", project / "notebooks")

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urldefrag, urlsplit
 
 from vawgbook.periods import Quarter
-from vawgbook.report import ASSESSMENT_LABELS
+from vawgbook.words import ASSESSMENT_LABELS
 
 try:
     from playwright.sync_api import expect

@@ -1,0 +1,348 @@
+"""Breakdowns by victim ethnicity and age: completeness, disparity statistics, small numbers."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from helpers import RETURNS_HEADER, crime_folder, returns_row, write_csv
+from scipy import stats as sps
+from statsmodels.stats.proportion import confint_proportions_2indep, proportions_ztest
+
+from vawgbook.compute.results import COLUMNS, compute
+from vawgbook.config import force_names, load_registry, vocabulary
+from vawgbook.errors import ConfigError, InputError
+from vawgbook.ingest.sources import Dataset, Quality, load
+from vawgbook.periods import Quarter
+from vawgbook.stats import disparity as gaps
+
+# ---------------------------------------------------------------- statistics
+
+# Newcombe (1998), Statistics in Medicine 17:873-890, Table II, method 10 (hybrid score).
+NEWCOMBE_TABLE_II = [
+    ((56, 70, 48, 80), (0.0524, 0.3339)),
+    ((9, 10, 3, 10), (0.1705, 0.8090)),
+    ((6, 7, 2, 7), (0.0582, 0.8062)),
+    ((5, 56, 0, 29), (-0.0381, 0.1926)),
+    ((0, 10, 0, 20), (-0.1611, 0.2775)),
+    ((0, 10, 0, 10), (-0.2775, 0.2775)),
+    ((10, 10, 0, 20), (0.6791, 1.0000)),
+    ((10, 10, 0, 10), (0.6075, 1.0000)),
+]
+
+
+@pytest.mark.parametrize(("counts", "published"), NEWCOMBE_TABLE_II)
+def test_gap_interval_reproduces_newcombes_published_values(counts, published):
+    lower, upper = gaps.newcombe_interval(*counts)
+    assert (round(float(lower), 4), round(float(upper), 4)) == published
+
+
+def test_dispersion_widens_the_interval_as_an_effective_sample_size_on_t():
+    x1, n1, x0, n0, phi, df = 60, 200, 150, 300, 2.5, 9
+    lower, upper = gaps.newcombe_interval(x1, n1, x0, n0, 0.95, phi, df)
+    # The same interval from statsmodels, on counts divided by phi, at the confidence level
+    # whose normal critical value is t(9)'s.
+    alpha = 2 * sps.norm.sf(sps.t.ppf(0.975, df))
+    expected = confint_proportions_2indep(x1 / phi, n1 / phi, x0 / phi, n0 / phi,
+                                          method="newcomb", alpha=alpha)
+    assert (float(lower), float(upper)) == pytest.approx(expected, abs=1e-12)
+    plain = gaps.newcombe_interval(x1, n1, x0, n0)
+    assert upper - lower > 1.6 * (plain[1] - plain[0])
+
+
+def test_disparity_test_by_hand():
+    # 30/100 against 50/100: pooled 0.4, SE = sqrt(0.4 * 0.6 * (1/100 + 1/100)).
+    d = gaps.disparity(30, 100, 50, 100)
+    z = -0.2 / np.sqrt(0.4 * 0.6 * 0.02)
+    assert float(d.gap) == pytest.approx(-0.2)
+    assert float(d.p_value) == pytest.approx(2 * sps.norm.sf(abs(z)), rel=1e-12)
+    assert float(d.p_value) == pytest.approx(proportions_ztest([30, 50], [100, 100])[1], rel=1e-12)
+    # With phi = 4 on 9 df the statistic halves and is referred to t(9).
+    d4 = gaps.disparity(30, 100, 50, 100, phi=4.0, df=9.0)
+    assert float(d4.p_value) == pytest.approx(2 * sps.t.sf(abs(z) / 2, 9), rel=1e-12)
+    # Minimum detectable gap at 80% power: (z_0.975 + z_0.8) * sqrt(P0(1 - P0)(1/n1 + 1/n0)).
+    assert float(d.min_detectable_gap) == pytest.approx(
+        (sps.norm.ppf(0.975) + sps.norm.ppf(0.8)) * np.sqrt(0.25 * 0.02))
+
+
+def test_gap_dispersion_by_hand():
+    x1 = np.array([[10, 20, 10, 20, 10, 20, 10, 20, 10, 20, 10, 20]], float)
+    n1 = np.full((1, 12), 40.0)
+    x0 = np.full((1, 12), 60.0)
+    n0 = np.full((1, 12), 100.0)
+    got = gaps.gap_dispersion(x1, n1, x0, n0, np.repeat([0, 1, 2], 4))
+    p1, p0 = x1.sum() / n1.sum(), 0.6
+    v = p1 * (1 - p1) / 40 + p0 * (1 - p0) / 100
+    d = x1[0] / 40 - 0.6
+    x2 = sum(((d[s:s + 4] - d[s:s + 4].mean()) ** 2).sum() / v for s in (0, 4, 8))
+    assert float(got.df[0]) == 9
+    assert float(got.raw[0]) == pytest.approx(x2 / 9)
+    assert float(got.phi[0]) == pytest.approx(max(1.0, x2 / 9))
+
+
+def test_gap_dispersion_needs_history_and_variation():
+    short = gaps.gap_dispersion(np.ones((1, 5)), np.full((1, 5), 4.0), np.ones((1, 5)),
+                                np.full((1, 5), 4.0), np.array([0, 1, 1, 2, 2]))
+    assert float(short.phi[0]) == 1.0 and np.isinf(short.df[0])
+    never = gaps.gap_dispersion(np.zeros((1, 12)), np.full((1, 12), 9.0), np.ones((1, 12)),
+                                np.full((1, 12), 9.0))
+    assert float(never.phi[0]) == 1.0 and np.isinf(never.df[0])
+
+
+def _simulate(rng, k, concentration, n1=60, n0=600, p=0.7):
+    """Null histories: both groups share the quarterly rate; beta-binomial extra variation."""
+    def draw(n):
+        size = rng.poisson(n, (k, 12))
+        q = p if concentration is None else rng.beta(p * concentration, (1 - p) * concentration, (k, 12))
+        return rng.binomial(size, q), size
+    (x1, s1), (x0, s0) = draw(n1), draw(n0)
+    disp = gaps.gap_dispersion(x1, s1, x0, s0, np.repeat([0, 1, 2], 4))
+    now = [a[:, 8:].sum(1) for a in (x1, s1, x0, s0)]
+    before = [a[:, 4:8].sum(1) for a in (x1, s1, x0, s0)]
+    return (gaps.disparity(*now, disp.phi, disp.df), gaps.disparity(*now),
+            gaps.gap_change(tuple(now), tuple(before), disp.phi, disp.df))
+
+
+@pytest.mark.parametrize("concentration", [None, 40.0, 10.0])
+def test_tests_hold_their_size_when_there_is_no_gap(concentration):
+    """Calibration by simulation: with no real gap, at most about 5% of tests reject at 0.05,
+    whatever the overdispersion; the plain binomial test does not (the adjustment is needed)."""
+    d, plain, change = _simulate(np.random.default_rng(7), 3000, concentration)
+    # 3000 replicates: a binomial 99.9% band around 5% reaches about 6.3%.
+    assert np.mean(d.p_value < 0.05) < 0.063
+    assert np.mean(change.p_value < 0.05) < 0.063
+    covered = np.mean((d.gap_lower <= 0) & (d.gap_upper >= 0))
+    assert covered > 0.937
+    if concentration == 10.0:
+        assert np.mean(plain.p_value < 0.05) > 0.25
+        assert np.mean(d.p_value < 0.05) > 0.035  # not needlessly conservative where phi is real
+
+
+def test_gap_change_says_widened_only_when_the_gap_moves_away_from_zero():
+    widened = gaps.gap_change((40, 100, 60, 100), (55, 100, 60, 100))  # -0.20 from -0.05
+    narrowed = gaps.gap_change((55, 100, 60, 100), (40, 100, 60, 100))  # -0.05 from -0.20
+    assert bool(widened.widened) and not bool(narrowed.widened)
+    assert float(widened.change) == pytest.approx(-0.15)
+
+
+# ---------------------------------------------------------------- the engine
+
+PERIOD = Quarter.parse("2024-25-Q2")
+QUARTERS = list(range(PERIOD.index - 11, PERIOD.index + 1))
+NOT_STATED = vocabulary().not_stated
+CATS = ["Asian", "Black", "Mixed", "White", "Other", NOT_STATED]
+
+
+def _returns(force, respondents, satisfied):
+    """Force-return rows for victim satisfaction: totals and ethnicity categories, every quarter.
+    ``respondents``/``satisfied``: dicts category -> count per quarter ('' for the total)."""
+    rows = []
+    for q in QUARTERS:
+        for cat, n in respondents.items():
+            dim = "victim_ethnicity" if cat else ""
+            rows.append((force, q, "victim_survey_respondents", dim, cat, float(n)))
+            rows.append((force, q, "victim_survey_satisfied", dim, cat, float(satisfied[cat])))
+    return rows
+
+
+def _dataset(*row_sets) -> Dataset:
+    forces = force_names().territorial
+    crime = pd.DataFrame([(f, q, "19C", 10.0) for f in forces for q in QUARTERS],
+                         columns=["force", "qidx", "offence_code", "offences"])
+    returns = pd.DataFrame([r for rows in row_sets for r in rows],
+                           columns=["force", "qidx", "measure", "dimension", "category", "value"])
+    return Dataset(crime, None, returns, None, Quality())
+
+
+def _registry(**settings):
+    reg = load_registry()
+    kpi = dataclasses.replace(reg["victim_satisfaction_rate"], breakdowns=("victim_ethnicity",))
+    return dataclasses.replace(reg, kpis=(kpi,), breakdown_settings=dataclasses.replace(
+        reg.breakdown_settings, **settings))
+
+
+GOOD = ({"": 100, "White": 60, "Black": 20, "Asian": 10, NOT_STATED: 10},
+        {"": 70, "White": 45, "Black": 10, "Asian": 8, NOT_STATED: 7})
+POOR = ({"": 100, "White": 50, "Black": 10, NOT_STATED: 20},
+        {"": 70, "White": 40, "Black": 6, NOT_STATED: 14})
+
+
+@pytest.fixture(scope="module")
+def rows():
+    ds = _dataset(_returns("Kent", *GOOD), _returns("Surrey", *POOR),
+                  [r for r in _returns("Essex", *GOOD) if r[3] == ""])  # Essex: totals only
+    results = compute(ds, _registry(), PERIOD).results
+    return results.loc[results["dimension"] != ""].set_index(["force", "comparison", "category"])
+
+
+def test_completeness_is_the_known_share_and_decides_what_is_tested(rows):
+    kent = rows.loc[("Kent", "recording_completeness", "")]
+    surrey = rows.loc[("Surrey", "recording_completeness", "")]
+    essex = rows.loc[("Essex", "recording_completeness", "")]
+    assert kent["value"] == pytest.approx(0.9) and kent["assessment"] == "complete_enough"
+    assert (kent["numerator"], kent["denominator"]) == (360, 400)  # Not stated is not known
+    assert surrey["value"] == pytest.approx(0.6) and surrey["assessment"] == "incomplete_recording"
+    assert essex["value"] == 0 and essex["assessment"] == "incomplete_recording"
+    assert rows.loc[("Surrey", "disparity", "Black"), "assessment"] == "incomplete_recording"
+    assert np.isnan(rows.loc[("Surrey", "disparity", "Black"), "p_value"])
+    assert rows.loc[("Essex", "disparity", "Black"), "assessment"] == "insufficient_data"
+    national = rows.loc[("England and Wales", "recording_completeness", "")]
+    assert national["numerator"] == 360 + 240 + 0 and national["denominator"] == 1200
+
+
+def test_disparity_against_the_rest_by_hand(rows):
+    black = rows.loc[("Kent", "disparity", "Black")]
+    # Last 12 months: Black 40/80; the rest of the known categories (White, Asian) 212/280.
+    assert (black["numerator"], black["denominator"]) == (40, 80)
+    assert black["value"] == pytest.approx(0.5) and black["baseline_value"] == pytest.approx(212 / 280)
+    pooled = 252 / 360
+    z = (0.5 - 212 / 280) / np.sqrt(pooled * (1 - pooled) * (1 / 80 + 1 / 280))
+    # Gaps never vary by quarter here: phi is floored at 1, on 12 - 3 = 9 df.
+    assert black["p_value"] == pytest.approx(2 * sps.t.sf(abs(z), 9), rel=1e-9)
+    assert black["assessment"] == "lower"
+    # England and Wales is made of the forces that record well enough: Kent alone here.
+    national = rows.loc[("England and Wales", "disparity", "Black")]
+    assert (national["numerator"], national["denominator"]) == (40, 80)
+    gap = rows.loc[("Kent", "gap_change", "Black")]
+    assert gap["value"] == pytest.approx(0.5 - 212 / 280)
+    assert gap["baseline_value"] == pytest.approx(gap["value"])
+    assert gap["ci_lower"] < gap["value"] < gap["ci_upper"] < 0
+    assert gap["assessment"] == "no_significant_change"
+
+
+def test_merged_group_and_its_mirror_are_tested_once(rows):
+    merged = rows.loc[("Kent", "disparity", "Black and minoritised")]
+    assert (merged["numerator"], merged["denominator"]) == (72, 120)
+    assert merged["baseline_value"] == pytest.approx(180 / 240)  # White
+    assert ("Kent", "disparity", "White") not in rows.index
+
+
+def test_no_rate_from_a_handful_of_cases():
+    few = ({"": 100, "White": 80, "Black": 4, "Asian": 10, NOT_STATED: 2},
+           {"": 70, "White": 60, "Black": 3, "Asian": 7, NOT_STATED: 0})
+    results = compute(_dataset(_returns("Kent", *few)), _registry(min_cases=20), PERIOD).results
+    black = results.set_index(["force", "comparison", "category"]).loc[("Kent", "disparity", "Black")]
+    assert black["denominator"] == 16 and np.isnan(black["value"]) and np.isnan(black["p_value"])
+    assert black["assessment"] == "insufficient_data" and "too few" in black["note"]
+
+
+def test_small_categories_are_withheld_with_secondary_suppression():
+    small = ({"": 100, "White": 80, "Black": 6, "Asian": 6, "Mixed": 1, NOT_STATED: 2},
+             {"": 70, "White": 60, "Black": 5, "Asian": 4, "Mixed": 1, NOT_STATED: 0})
+    results = compute(_dataset(_returns("Kent", *small)), _registry(), PERIOD).results
+    kent = results.loc[(results["force"] == "Kent") & (results["comparison"] == "disparity")]
+    hidden = kent.loc[kent["suppressed"], "category"].tolist()
+    assert "Mixed" in hidden  # 4 respondents over the year: below the threshold of 5
+    # Known total, and Black and minoritised, are published: one hidden member would show.
+    base = [c for c in hidden if c in CATS]
+    assert len(base) >= 2
+    merged = kent.set_index("category").loc["Black and minoritised"]
+    members_hidden = [c for c in ("Asian", "Black", "Mixed", "Other") if c in hidden]
+    assert merged["suppressed"] or len(members_hidden) != 1
+    assert kent.loc[kent["suppressed"], ["value", "numerator", "denominator"]].isna().all().all()
+
+
+def test_breakdowns_leave_the_contract_rows_and_columns_alone():
+    ds = _dataset(_returns("Kent", *GOOD), _returns("Surrey", *POOR))
+    with_b = compute(ds, _registry(), PERIOD).results
+    reg = _registry()
+    without = compute(ds, dataclasses.replace(reg, kpis=tuple(
+        dataclasses.replace(k, breakdowns=()) for k in reg.kpis)), PERIOD).results
+    assert list(with_b.columns) == COLUMNS and COLUMNS[-2:] == ["dimension", "category"]
+    totals = with_b.loc[with_b["dimension"] == ""].reset_index(drop=True)
+    pd.testing.assert_frame_equal(totals, without.reset_index(drop=True))
+    assert set(with_b.loc[with_b["dimension"] != "", "comparison"]) == {
+        "recording_completeness", "disparity", "gap_change"}
+
+
+# ---------------------------------------------------------------- bad input
+
+
+def test_categories_adding_up_to_more_than_the_total_name_the_file_and_row(tmp_path):
+    crime_folder(tmp_path)
+    write_csv(tmp_path / "force_returns.csv", RETURNS_HEADER, [
+        returns_row("Kent", measure="da_arrests", value=10),
+        returns_row("Kent", measure="da_arrests", value=8, dimension="victim_ethnicity", category="White"),
+        returns_row("Kent", measure="da_arrests", value=3, dimension="victim_ethnicity", category="Black")])
+    with pytest.raises(InputError) as caught:
+        load(tmp_path, cache=False)
+    err = caught.value
+    assert err.file.endswith("force_returns.csv") and err.row == 2 and err.column == "Value"
+    assert "add up to 11, more than the total 10" in err.message and "Kent" in err.message
+
+
+def test_a_breakdown_without_its_total_is_reported_not_guessed(tmp_path):
+    crime_folder(tmp_path)
+    write_csv(tmp_path / "force_returns.csv", RETURNS_HEADER, [
+        returns_row("Kent", measure="da_arrests", value=8, dimension="victim_ethnicity", category="White"),
+        returns_row("Kent", measure="da_flagged_crimes", value=20)])
+    ds = load(tmp_path, cache=False)
+    record, = ds.quality.breakdowns_without_total
+    assert record["measure"] == "da_arrests" and record["dimension"] == "victim_ethnicity"
+    assert record["file"] == "force_returns.csv" and record["force_quarters"] == 1
+    totals = ds.returns.loc[ds.returns["dimension"] == ""]
+    assert totals["measure"].tolist() == ["da_flagged_crimes"]
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    ("  - id: vawg_recorded\n", "only KPIs made wholly from force returns can be broken down"),
+    ("  - id: dvpo_rate\n", "breakdowns are for counts and proportions"),
+])
+def test_registry_refuses_breakdowns_that_cannot_be_computed(tmp_path, edit, message):
+    text = Path(load_registry().path).read_text("utf-8")
+    start = text.index(edit)
+    insert = text.index("    numerator:", start)
+    bad = text[:insert] + "    breakdowns: [victim_ethnicity]\n" + text[insert:]
+    path = tmp_path / "kpis.yaml"
+    path.write_text(bad, encoding="utf-8")
+    with pytest.raises(ConfigError, match=message):
+        load_registry(path)
+
+
+@pytest.mark.parametrize(("section", "message"), [
+    ("breakdowns:\n  completeness_threshold: 1.5\n", "completeness_threshold must be a share"),
+    ("breakdowns:\n  merged:\n    victim_ethnicity:\n      Some: [Asian, Martian]\n",
+     "'Martian' is not a victim_ethnicity category"),
+    ("breakdowns:\n  reference:\n    victim_religion: None\n", "dimension 'victim_religion' is not one of"),
+])
+def test_registry_checks_the_breakdown_settings(tmp_path, section, message):
+    text = Path(load_registry().path).read_text("utf-8")
+    start = text.index("breakdowns:\n  completeness_threshold")
+    end = text.index("\noffence_groups:\n") + 1
+    path = tmp_path / "kpis.yaml"
+    path.write_text(text[:start] + section + "\n" + text[end:], encoding="utf-8")
+    with pytest.raises(ConfigError, match=message):
+        load_registry(path)
+
+
+def test_a_registry_breakdown_with_no_breakdown_data_is_reported_as_such():
+    ds = _dataset([r for r in _returns("Kent", *GOOD) if r[3] == ""])  # totals only
+    results = compute(ds, _registry(), PERIOD).results
+    split = results.loc[results["dimension"] != ""]
+    assert set(split["assessment"]) <= {"incomplete_recording", "insufficient_data"}
+    assert split["q_value"].isna().all()
+    kent = split.set_index(["force", "comparison", "category"]).loc[("Kent", "disparity", "Black")]
+    assert "no victim ethnicity breakdown" in kent["note"]
+
+
+def test_any_contract_dimension_can_be_broken_down():
+    rows = []
+    for q in QUARTERS:
+        for cat, n, s in (("", 100, 70), ("Female", 80, 60), ("Male", 15, 7), (NOT_STATED, 5, 3)):
+            dim = "victim_sex" if cat else ""
+            rows += [("Kent", q, "victim_survey_respondents", dim, cat, float(n)),
+                     ("Kent", q, "victim_survey_satisfied", dim, cat, float(s))]
+    reg = _registry()
+    kpi = dataclasses.replace(reg.kpis[0], breakdowns=("victim_sex",))
+    results = compute(_dataset(rows), dataclasses.replace(reg, kpis=(kpi,)), PERIOD).results
+    kent = results.loc[(results["force"] == "Kent") & (results["dimension"] == "victim_sex")]
+    completeness = kent.loc[kent["comparison"] == "recording_completeness"].iloc[0]
+    assert completeness["value"] == pytest.approx(0.95)
+    tested = kent.set_index(["comparison", "category"])
+    assert ("disparity", "Male") not in tested.index  # the same test as Female against the rest
+    female = tested.loc[("disparity", "Female")]
+    assert female["value"] == pytest.approx(0.75) and female["baseline_value"] == pytest.approx(7 / 15)
+    assert female["assessment"] == "higher"

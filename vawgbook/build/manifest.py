@@ -1,0 +1,67 @@
+"""Provenance for a period: inputs with checksums, versions, commit and parameters.
+
+Written as ``manifest.json`` beside ``kpi_results.csv``. It holds no timestamps or local paths,
+so the same inputs and code give the same bytes. Checksums come from :func:`vawgbook.ingest.cache.digests`,
+so a file hashed by the load of the same process (and unchanged since) is not read again.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from importlib import metadata
+from pathlib import Path
+
+from ..errors import InputError
+from ..files import write_json
+from ..ingest import Dataset
+from ..ingest.cache import digests
+from ..ingest.readers import find_files
+
+PACKAGES = ("vawgbook", "pandas", "numpy", "scipy", "statsmodels", "altair", "vl-convert-python",
+            "papermill", "jupyter-book", "python-calamine", "pyarrow")
+
+
+def _version(package: str) -> str | None:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def git_commit(root: Path) -> str | None:
+    """The project's commit, with ``-dirty`` if tracked files were changed; None outside git."""
+    try:
+        done = subprocess.run(["git", "-C", str(root), "describe", "--always", "--dirty",
+                               "--abbrev=40", "--match=NONE"], capture_output=True, text=True,
+                              timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() or None if done.returncode == 0 else None
+
+
+def build_manifest(data_dir: Path, ds: Dataset, period: str, root: Path,
+                   registry: Path | None) -> dict:
+    """Everything needed to say where a period's figures came from."""
+    listed = [(kind, path) for kind, paths in find_files(Path(data_dir)).items() for path in paths]
+    registry = Path(registry) if registry else None
+    sums = digests([path for _, path in listed] + ([registry] if registry else []))
+    for path, digest in sums.items():
+        if digest is None:
+            raise InputError(path, "cannot be read to record its checksum")
+    inputs = [{"kind": kind, "file": path.name, "sha256": sums[path], "rows": ds.rows_read.get(path.name, 0)}
+              for kind, path in listed]
+    return {
+        "period": period,
+        "parameters": {
+            "period": period,
+            "registry": registry.name if registry else "vawgbook default",
+            "registry_sha256": sums[registry] if registry else None,
+        },
+        "inputs": inputs,
+        "git_commit": git_commit(root),
+        "versions": {p: _version(p) for p in PACKAGES},
+    }
+
+
+def write_manifest(manifest: dict, path: Path) -> None:
+    write_json(path, manifest, indent=2)

@@ -1,0 +1,83 @@
+"""A period's published results, as the notebooks read them: the files the runner wrote.
+
+The book's pages are made from these files alone (``kpi_results.csv``, ``kpi_quarterly.csv``,
+``data_quality.json``, ``revisions.csv``), never from the input data, so what readers see is
+exactly what the results file says. A notebook run on its own (or by nbval) reads the sample
+data's results kept beside the templates, ``notebooks/sample_results`` (``make golden`` writes
+them).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ..config import Registry, load_registry
+from ..errors import InputError
+from ..files import QUALITY_FILE, QUARTERLY_FILE, RESULTS_FILE, REVISIONS_FILE, read_results
+from ..periods import Quarter
+
+SAMPLE_RESULTS = Path(__file__).resolve().parents[2] / "notebooks" / "sample_results"
+
+
+@dataclass
+class Report:
+    """A period's results with the registry that defines them and the data-quality record."""
+
+    period: Quarter
+    results: pd.DataFrame
+    quarterly: pd.DataFrame
+    registry: Registry
+    quality: dict = field(default_factory=dict)
+    revisions: pd.DataFrame | None = None
+
+    def yoy(self) -> pd.DataFrame:
+        return self.results.loc[self.results["comparison"] == "year_on_year"]
+
+    def kpi_ids(self, pillar: str | None = None) -> list[str]:
+        """The ids of the KPIs with results (of one pillar, or all), in registry order."""
+        present = set(self.results["kpi_id"])
+        return [k.id for k in self.registry.kpis
+                if k.id in present and (pillar is None or k.pillar == pillar)]
+
+    def breakdown_kpis(self) -> list[tuple[str, str]]:
+        """(KPI id, dimension) pairs with breakdown results, in registry order."""
+        rows = self.breakdown("recording_completeness")
+        present = set(zip(rows["kpi_id"], rows["dimension"], strict=True))
+        return [(k.id, d) for k in self.registry.kpis for d in k.breakdowns if (k.id, d) in present]
+
+    def breakdown(self, comparison: str) -> pd.DataFrame:
+        """Breakdown rows of one comparison (see :mod:`vawgbook.compute.breakdowns`)."""
+        if "dimension" not in self.results:
+            return self.results.iloc[0:0]
+        return self.results.loc[(self.results["comparison"] == comparison)
+                                & (self.results["dimension"] != "")]
+
+
+def show_every_row() -> None:
+    """Tables in the book show every row and the whole of every cell: pandas' defaults (60 rows,
+    50 characters) would silently drop forces from a 63-row table and cut file names short.
+    Set when a notebook loads its results, not on import."""
+    pd.set_option("display.max_rows", None, "display.max_columns", None, "display.max_colwidth", None)
+
+
+def period_results(results_dir: str | Path | None = None,
+                   registry: str | Path | None = None) -> Report:
+    """The period's results, read from the folder the runner wrote them to.
+
+    ``results_dir`` None means the sample data's results (``notebooks/sample_results``).
+    """
+    show_every_row()
+    folder = Path(results_dir) if results_dir is not None else SAMPLE_RESULTS
+    if not (folder / RESULTS_FILE).exists():
+        raise InputError(folder / RESULTS_FILE, "not found: run `vawgbook run` (or `make golden`) first")
+    results = read_results(folder / RESULTS_FILE)
+    quarterly = read_results(folder / QUARTERLY_FILE)
+    quality = json.loads((folder / QUALITY_FILE).read_text("utf-8")) \
+        if (folder / QUALITY_FILE).exists() else {}
+    revisions = read_results(folder / REVISIONS_FILE) if (folder / REVISIONS_FILE).exists() else None
+    return Report(Quarter.parse(results["period"].iloc[0]), results, quarterly,
+                  load_registry(registry), quality, revisions)
