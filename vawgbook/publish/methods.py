@@ -33,8 +33,8 @@ freedom), the plain test is used and the result says so.
 
 **Trend.** Over the last {window} quarters (at least {min_trend} with data), a generalised linear
 model with a linear trend and quarter-of-year effects (quasi-Poisson, or binomial with estimated
-dispersion) tests whether the seasonally adjusted level has moved; the table gives the adjusted level at the start and end of
-the window.
+dispersion) tests whether the seasonally adjusted level has moved; the table gives the adjusted
+level at the start and end of the window.
 
 **Many tests at once.** Every force and indicator is tested each period, so some changes would
 look significant by chance alone. The false discovery rate is controlled with the
