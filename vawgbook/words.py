@@ -20,6 +20,7 @@ ASSESSMENT_LABELS = {
     "decrease": "↓ Decrease",
     "no_significant_change": "● No significant change",
     "insufficient_data": "○ Too little data to tell",
+    "not_comparable": "≠ Not comparable (counting changed)",
 }
 
 
@@ -77,6 +78,7 @@ WITHHELD = "{head}: not published, as it rests on fewer cases than the disclosur
 TOO_LITTLE = "{head}: too little data to tell{reason}."
 REASON = " ({note})"
 NO_CHANGE = "{head}: {values}; no evidence of change.{detectable}"
+NOT_COMPARABLE = "{head}: {values}; {note}."
 DETECTABLE_POINTS = " The test could have detected a change of about {points:.1f} percentage points or more."
 DETECTABLE = " The test could have detected a change of about {change} or more."
 CHANGED_VERB = {"improving": "improved", "deteriorating": "worsened", "increase": "rose",
@@ -229,3 +231,6 @@ BREAKDOWN_FEW_NOW = "fewer than {min_cases} cases in a group: too few for a rate
 BREAKDOWN_FEW_EITHER = "fewer than {min_cases} cases in a group in one of the years"
 BREAKDOWN_INCOMPLETE = "{dimension} recorded for too few cases to rely on"
 BREAKDOWN_GAP_NOTE = "gap {gap} percentage points, 95% interval {lower} to {upper}"
+
+ACROSS_BREAK = "not comparable with the year before: {what} (from {quarter}; {source})"
+TREND_WITH_BREAK = "the trend allows for a step at the counting change in {quarter}"

@@ -53,6 +53,8 @@ def year_on_year_sentence(kpi: Kpi, row, period: Quarter, where: str | None = No
     if assessment == "insufficient_data":
         return W.TOO_LITTLE.format(head=head, reason=_reason(row))
     values = _values(kpi, row, period)
+    if assessment == "not_comparable":
+        return W.NOT_COMPARABLE.format(head=head, values=values, note=row.note)
     if assessment == "no_significant_change":
         mdc = row.min_detectable_change
         if mdc != mdc:
@@ -80,7 +82,7 @@ def headline(results, registry, period: Quarter, where: str | None = None) -> di
     groups = {key: [] for key in W.FINDING_GROUPS}
     key = {"improving": "working", "deteriorating": "not_working", "increase": "context",
            "decrease": "context", "no_significant_change": "no_change",
-           "insufficient_data": "cannot_tell"}
+           "insufficient_data": "cannot_tell", "not_comparable": "cannot_tell"}
     rows = results.loc[(results["force"] == where) & (results["comparison"] == "year_on_year")]
     for row in rows.itertuples():
         groups[key[row.assessment]].append(year_on_year_sentence(registry[row.kpi_id], row, period, where))

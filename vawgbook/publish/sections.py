@@ -24,7 +24,8 @@ def show_kpi_sections(report: Report, force: str | None = None, pillar: str | No
         kpi = report.registry[kpi_id]
         row = next(report.yoy().loc[lambda d, k=kpi_id: (d["force"] == force) & (d["kpi_id"] == k)]
                    .itertuples())
-        chart = spc_for(report.quarterly, kpi, force)
+        chart = spc_for(report.quarterly, kpi, force,
+                        report.registry.breaks_for(kpi_id, force, force_names().national))
         display(Markdown(W.KPI_SECTION.format(
             name=kpi.name, finding=narrative.year_on_year_sentence(kpi, row, report.period, force),
             spc=spc_sentence(chart, kpi, row.assessment), definition=kpi.definition,

@@ -14,6 +14,7 @@ import pandas as pd
 
 from .. import words as W
 from ..config import Kpi, force_names
+from ..periods import Quarter
 from ..stats import funnel, spc
 from ..stats.distributions import chi2_sf
 
@@ -97,10 +98,14 @@ def funnel_sentence(f: Funnel) -> str:
     return " ".join(parts)
 
 
-def spc_for(quarterly: pd.DataFrame, kpi: Kpi, place: str) -> pd.DataFrame:
-    """XmR chart of the KPI's quarterly values for one place, with the direction of improvement."""
+def spc_for(quarterly: pd.DataFrame, kpi: Kpi, place: str, breaks=()) -> pd.DataFrame:
+    """XmR chart of the KPI's quarterly values for one place, with the direction of improvement;
+    limits are recalculated from each registered break (``registry.breaks_for``) in the series."""
     data = quarterly.loc[(quarterly["kpi_id"] == kpi.id) & (quarterly["force"] == place)]
-    chart = spc.xmr(data["value"].to_numpy(float), improvement=IMPROVEMENT[kpi.direction])
+    periods = [Quarter.parse(p) for p in data["period"]]
+    restart = [i for b in breaks for i, p in enumerate(periods) if p == b.first_quarter and i > 0]
+    chart = spc.xmr(data["value"].to_numpy(float), improvement=IMPROVEMENT[kpi.direction],
+                    recalc_at=restart or None)
     chart.insert(0, "period", data["period"].to_numpy())
     return chart
 
