@@ -77,7 +77,7 @@ DEFAULT_SEED = 20250601
 DEFAULT_RHOS = (0.0, 0.3, 0.5, 0.7)
 HEADLINE_RHO = 0.5  # the realistic-steps headline
 # Replicates per scenario and rho (default; --quick), chosen for ~30 minutes on 2 cores.
-DEFAULT_REPS = {"no_change": 32, "step": 32, "realistic": 24, "drift": 12, "break": 12}
+DEFAULT_REPS = {"no_change": 64, "step": 64, "realistic": 48, "drift": 24, "break": 24}
 QUICK_REPS = {"no_change": 3, "step": 3, "realistic": 2, "drift": 1, "break": 2}
 TESTS = ("year_on_year", "trend")
 CHANGE_WORDS = ("improving", "deteriorating", "increase", "decrease")
@@ -301,7 +301,10 @@ def detection(part: pd.DataFrame) -> dict:
     found = (part["q_value"] < 0.05) & right_direction(part)
     found_p = (part["p_value"] < 0.05) & right_direction(part)
     wrong = (part["q_value"] < 0.05) & ~right_direction(part)
-    return {**rate(found), "p<0.05": rate(found_p)["rate"], "wrong_direction": rate(wrong)["rate"]}
+    testable = (part["assessment"] != "insufficient_data").to_numpy()
+    return {**rate(found), "p<0.05": rate(found_p)["rate"], "wrong_direction": rate(wrong)["rate"],
+            # the same among rows that could be tested (not insufficient_data)
+            "tested": rate(found.to_numpy()[testable])}
 
 
 def detection_tables(prim: pd.DataFrame, per_year: bool = False) -> dict:
@@ -447,10 +450,20 @@ def break_tables(rows: pd.DataFrame, statuses: list[dict]) -> dict:
     for s in statuses:
         counts[s["status"]] = counts.get(s["status"], 0) + 1
     messages = sorted({s["message"] for s in statuses if s.get("message")})
+    identical = sum(bool(s.get("identical")) for s in statuses)
+    if counts.get("supported"):
+        verdict = "supported: rows inside a registered break are marked not_comparable"
+    elif counts.get("rejected"):
+        verdict = f"not supported by this code: the registry was rejected ({messages[0] if messages else ''})"
+    elif counts.get("ignored"):
+        verdict = ("not supported by this code: the breaks block was accepted but ignored (no row "
+                   f"not_comparable; results identical to the unregistered run in {identical} of "
+                   f"{len(statuses)} data sets)")
+    else:
+        verdict = "not supported by this code: no KPI registry found in the code under test"
     out["registered_status"] = {
-        "replicates": counts, "messages": messages,
-        "identical_to_unregistered": sum(bool(s.get("identical")) for s in statuses),
-        "supported": bool(counts.get("supported")),
+        "verdict": verdict, "replicates": counts, "messages": messages,
+        "identical_to_unregistered": identical, "supported": bool(counts.get("supported")),
     }
     for variant, vrows in rows.groupby("variant"):
         v: dict = {}
@@ -638,6 +651,8 @@ def print_realistic(rt: dict) -> None:
     comps = [c for c in (*TESTS, "either") if c in rt["found"]]
     print(f"{'':<44}" + "".join(f"{c:>14}" for c in comps))
     print(f"{'found, all (target >= 80)':<44}" + "".join(f"{r_(rt['found'][c]):>14}" for c in comps))
+    print(f"{'  among rows that could be tested':<44}" + "".join(
+        f"{r_(rt['found'][c]['tested']):>14}" for c in comps))
     for key in rt["found_by_target"]["year_on_year"]:
         print(f"{'  ' + key:<44}" + "".join(
             f"{r_(rt['found_by_target'][c].get(key)):>14}" for c in comps))
@@ -670,9 +685,7 @@ def print_drift(dt: dict) -> None:
 
 def print_break(bt: dict) -> None:
     st = bt["registered_status"]
-    print(f"registered variant: {st['replicates']}"
-          + (f"; the code said: {st['messages'][0]}" if st["messages"] else "")
-          + f"; identical to unregistered in {st['identical_to_unregistered']}")
+    print(f"registered variant: {st['verdict']}")
     for variant, v in bt["variants"].items():
         for comp, cells in v.items():
             print(f"-- {variant}, {comp} --")
