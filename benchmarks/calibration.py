@@ -2,8 +2,9 @@
 
 Run from the repository root (not a pytest test)::
 
-    .venv/bin/python benchmarks/calibration.py               # default, ~30 minutes on 2 cores
-    .venv/bin/python benchmarks/calibration.py --quick       # a few minutes
+    .venv/bin/python benchmarks/calibration.py               # default: 896 data sets, ~17 minutes on 2
+                                                             # idle cores, ~37 on a shared machine
+    .venv/bin/python benchmarks/calibration.py --quick       # 44 data sets, about a minute
     .venv/bin/python benchmarks/calibration.py --code 6a1bdf0 --rho 0 0.5 --scenarios no_change realistic
 
 Each replicate writes a complete SYNTHETIC data folder in the published formats (recorded crime,
