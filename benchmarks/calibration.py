@@ -160,9 +160,22 @@ def label_rows(res: pd.DataFrame, targets: list[dict], meta: dict) -> pd.DataFra
     return res[keep]
 
 
+def without_breaks(template: str) -> str:
+    """The code's registry with the changes in counting it ships (real ones, such as the May 2023
+    rule for conduct crimes) taken out: the simulated data have none unless a scenario adds one."""
+    import yaml
+
+    data = yaml.safe_load(template)
+    if not isinstance(data, dict) or "breaks" not in data:
+        return template
+    data.pop("breaks")
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
 def registry_text(template: str, forces: list[str]) -> str:
     names = "all" if len(forces) == sim.N_F else "[" + ", ".join(json.dumps(f) for f in forces) + "]"
-    return template.rstrip("\n") + "\n" + BREAKS_BLOCK.format(first=sim.BREAK_FIRST_QUARTER, forces=names)
+    return (without_breaks(template).rstrip("\n") + "\n"
+            + BREAKS_BLOCK.format(first=sim.BREAK_FIRST_QUARTER, forces=names))
 
 
 def run_replicate(task: dict) -> dict:
@@ -181,7 +194,11 @@ def run_replicate(task: dict) -> dict:
         for name, frame in files.items():
             frame.to_csv(data / name, index=False, lineterminator="\n")
         out = work / "kpi_results.csv"
-        proc = run_pipeline(task["code"], data, out)
+        plain = None
+        if task["registry_template"] is not None:
+            plain = work / "kpis.yaml"
+            plain.write_text(without_breaks(task["registry_template"]), encoding="utf-8")
+        proc = run_pipeline(task["code"], data, out, registry=plain)
         if proc.returncode != 0:
             raise RuntimeError(f"vawgbook kpis failed on {scenario} replicate {rep} (rho {rho}): "
                                f"{proc.stderr.strip()[-2000:]}")
