@@ -154,3 +154,9 @@ def test_same_finding_as_must_name_a_kpi_above(tmp_path):
     path = _write(tmp_path, lambda d: d["kpis"][0].update(same_finding_as="rape_recorded"))
     with pytest.raises(ConfigError, match="same_finding_as"):
         load_registry(path)
+
+
+def test_a_misspelt_section_is_named_not_ignored(tmp_path):
+    path = _write(tmp_path, lambda d: d.update(braeks=[]))
+    with pytest.raises(ConfigError, match="unknown section 'braeks'"):
+        load_registry(path)

@@ -22,6 +22,7 @@ DIRECTIONS = ("higher_is_better", "lower_is_better", "context")
 SOURCES = ("recorded_crime", "outcomes", "force_returns", "population")
 ASSIGNED = tuple(range(1, 23))  # all outcomes assigned: types 1-22, not 0 (not yet assigned)
 DEFAULT_REGISTRY = "config/kpis.yaml"
+TOP_LEVEL = {"offence_groups", "pillars", "kpis", "disclosure_control", "breakdowns", "breaks"}
 
 
 @dataclass(frozen=True)
@@ -319,6 +320,9 @@ def load_registry(path: str | Path | None = None) -> Registry:
                          row=mark.line + 1 if mark else None) from None
     if not isinstance(data, dict) or not isinstance(data.get("kpis"), list):
         fail("a KPI registry needs 'offence_groups' and a list 'kpis'")
+    unknown = sorted(set(data) - TOP_LEVEL)
+    if unknown:  # a misspelt section would otherwise be ignored without a word
+        fail(f"unknown section {unknown[0]!r} (known: {', '.join(sorted(TOP_LEVEL))})")
     groups, names = {}, {}
     for gid, group in (data.get("offence_groups") or {}).items():
         codes = group.get("codes") if isinstance(group, dict) else None
