@@ -112,20 +112,14 @@ def _families(results: pd.DataFrame, q_threshold: float) -> pd.DataFrame:
     results = results.copy()
     results["q_value"] = np.nan
     results["applied_level"] = np.nan
-    national = results["force"] == force_names().national
+    national = (results["force"] == force_names().national).to_numpy()
     for comparison in comparisons():
-        rows = (results["comparison"] == comparison) & results["p_value"].notna()
-        here = rows & national
-        q = stats.bh_qvalues(results.loc[here, "p_value"].to_numpy(float))
-        results.loc[here, "q_value"] = q
-        results.loc[here, "applied_level"] = stats.multiplicity.bh_applied_level(q, q_threshold)
-        here = rows & ~national
-        if here.any():
-            h = stats.multiplicity.hierarchical_qvalues(
-                results.loc[here, "p_value"].to_numpy(float), results.loc[here, "kpi_id"].to_numpy(),
-                q_threshold)
-            results.loc[here, "q_value"] = h.q_values
-            results.loc[here, "applied_level"] = h.applied
+        rows = (results["comparison"] == comparison).to_numpy()
+        found = stats.multiplicity.national_and_families(
+            results.loc[rows, "p_value"].to_numpy(float), national[rows],
+            results.loc[rows, "kpi_id"].to_numpy(), q_threshold)
+        results.loc[rows, "q_value"] = found.q_values
+        results.loc[rows, "applied_level"] = found.applied
     return results
 
 

@@ -20,6 +20,12 @@ References
    (quasi-likelihood dispersion from the Pearson statistic, section 4.5).
 .. [3] Kish, L. (1965). *Survey Sampling*. Wiley (the design effect: an effective sample size
    ``n / phi`` gives intervals widened by ``sqrt(phi)``).
+.. [4] Greenland, S. and Robins, J. M. (1985). Estimation of a common effect parameter from
+   sparse follow-up data. *Biometrics* 41(1), 55-68 (the Mantel-Haenszel risk difference).
+.. [5] Sato, T. (1989). On the variance estimator for the Mantel-Haenszel risk difference.
+   *Biometrics* 45(4), 1323-1324 (its variance, consistent in sparse and in large strata).
+.. [6] Satterthwaite, F. E. (1946). An approximate distribution of estimates of variance
+   components. *Biometrics Bulletin* 2(6), 110-114 (degrees of freedom of a sum of variances).
 """
 
 from __future__ import annotations
@@ -28,8 +34,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .distributions import quantile, two_sided_p
+from .distributions import critical_value, quantile, two_sided_p
 from .intervals import newcombe_interval, wilson_interval
+from .pooling import NO_PRIOR, Prior, fit_prior, squeeze
 from .settings import MIN_DISPERSION_DF, SETTINGS
 
 
@@ -100,6 +107,7 @@ class Disparity:
     gap_upper: np.ndarray
     p_value: np.ndarray  # score test of no gap, on t(df)
     min_detectable_gap: np.ndarray  # smallest gap found with the given power
+    detect_se: np.ndarray  # the standard error it is computed from (for other levels: detectable)
 
 
 def disparity(x1, n1, x0, n0, phi=1.0, df=np.inf, conf: float = SETTINGS.conf, alpha: float = SETTINGS.alpha,
@@ -119,12 +127,150 @@ def disparity(x1, n1, x0, n0, phi=1.0, df=np.inf, conf: float = SETTINGS.conf, a
         pooled = (x1 + x0) / (n1 + n0)
         se0 = np.sqrt(phi * pooled * (1 - pooled) * (1 / n1 + 1 / n0))
         stat = np.where(se0 > 0, (p1 - p0) / se0, np.nan)
-        crit_b = quantile(power, df)
-        mdc = (quantile(1 - alpha / 2, df) + crit_b) * np.sqrt(phi * p0 * (1 - p0) * (1 / n1 + 1 / n0))
+        detect_se = np.sqrt(phi * p0 * (1 - p0) * (1 / n1 + 1 / n0))
+        mdc = detectable(detect_se, df, alpha, power)
     lower, upper = wilson_interval(x1 / phi, n1 / phi, conf, df)
     gap_lower, gap_upper = newcombe_interval(x1, n1, x0, n0, conf, phi, df)
     return Disparity(p1, lower, upper, p0, p1 - p0, gap_lower, gap_upper,
-                     two_sided_p(stat, df), mdc)
+                     two_sided_p(stat, df), mdc, detect_se)
+
+
+def detectable(se, df=np.inf, alpha=SETTINGS.alpha, power: float = SETTINGS.power):
+    """The smallest difference a two-sided test at level ``alpha`` finds with the given power, for
+    an estimate with standard error ``se`` referred to t(``df``): ``(c_a + c_b) se``, ``c_a`` the
+    ``1 - alpha/2`` and ``c_b`` the ``power`` quantile. ``alpha`` may be an array (each test's own
+    level, as applied by the false discovery rate procedure)."""
+    return (quantile(1 - np.asarray(alpha, float) / 2, df) + quantile(power, df)) * np.asarray(se, float)
+
+
+def _satterthwaite(parts, dfs, axis=-1):
+    """Degrees of freedom of a sum of independent variance estimates ``parts`` on ``dfs``
+    (Satterthwaite 1946): ``(sum a)^2 / sum(a^2 / d)``; infinite where every part is."""
+    parts = np.asarray(parts, float)
+    dfs = np.broadcast_to(np.asarray(dfs, float), parts.shape)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        spread = np.where(np.isfinite(dfs) & (parts > 0), parts**2 / dfs, 0.0).sum(axis)
+        return np.where(spread > 0, parts.sum(axis) ** 2 / spread, np.inf)
+
+
+def pooled_dispersion(dispersion: GapDispersion, volume, pooled) -> tuple[GapDispersion, Prior]:
+    """Gap dispersions shrunk towards a prior fitted across series (empirical Bayes, as the main
+    tests pool across forces: :func:`vawgbook.stats.pooling.fit_prior` and ``squeeze``).
+
+    Parameters
+    ----------
+    dispersion : GapDispersion
+        Each series' own estimate (:func:`gap_dispersion`); ``raw`` unfloored, NaN where none.
+    volume : array_like
+        Each series' typical quarterly size (the prior's log-linear trend is in it).
+    pooled : array_like of bool
+        The series the prior is fitted to and that are shrunk (the forces of one indicator and
+        breakdown whose recording is complete enough); the others keep their own estimate.
+
+    Returns
+    -------
+    (GapDispersion, Prior)
+        ``phi`` the posterior ``(d0 s0^2 + d phi) / (d0 + d)`` floored at 1, ``df`` its
+        ``d0 + d``; a series without its own estimate takes the prior. With too few series to fit
+        a prior, the estimates unchanged and :data:`~vawgbook.stats.pooling.NO_PRIOR`.
+    """
+    pooled = np.asarray(pooled, bool) & np.isfinite(np.asarray(volume, float)) & (np.asarray(volume, float) > 0)
+    volume = np.where(pooled, volume, 1.0)
+    own_df = np.where(np.isfinite(dispersion.raw), dispersion.df, 0.0)
+    prior = fit_prior(dispersion.raw[pooled], own_df[pooled], volume[pooled]) if pooled.any() else NO_PRIOR
+    if prior.df == 0:
+        return dispersion, prior
+    post, post_df = squeeze(dispersion.raw[pooled], own_df[pooled], volume[pooled], prior)
+    phi, df = dispersion.phi.copy(), dispersion.df.copy()
+    phi[pooled] = np.maximum(np.where(np.isfinite(post), post, 1.0), 1.0)
+    df[pooled] = post_df
+    return GapDispersion(phi, df, dispersion.raw), prior
+
+
+@dataclass(frozen=True)
+class StratifiedGap:
+    """A gap within strata (forces), combined across them: the Mantel-Haenszel risk difference."""
+
+    rate: np.ndarray  # the group's figure standardised to the Mantel-Haenszel weights
+    reference: np.ndarray  # the comparison group's, standardised likewise
+    gap: np.ndarray  # rate - reference: sum w (p1 - p0) / sum w
+    gap_lower: np.ndarray  # Wald interval on t(df) with the Sato variance, dispersion-adjusted
+    gap_upper: np.ndarray
+    se: np.ndarray
+    df: np.ndarray  # Satterthwaite, from the strata's dispersion degrees of freedom
+    p_value: np.ndarray  # of no gap within strata
+    min_detectable_gap: np.ndarray
+    strata: np.ndarray  # strata that carry weight (both groups have cases)
+
+
+def stratified_gap(x1, n1, x0, n0, phi=1.0, df=np.inf, conf: float = SETTINGS.conf,
+                   alpha: float = SETTINGS.alpha, power: float = SETTINGS.power) -> StratifiedGap:
+    """The gap between two groups within strata, combined across strata (the last axis).
+
+    The Mantel-Haenszel risk difference ``sum w_k (p1_k - p0_k) / sum w_k`` with
+    ``w_k = n1_k n0_k / (n1_k + n0_k)`` (Greenland and Robins 1985) compares each group with the
+    other in the same stratum, so a group that is concentrated in strata where everyone's figure is
+    low is not made to look worse off by that alone (Simpson's paradox). Its variance is Sato's
+    (1989), ``(gap sum P_k + sum Q_k) / (sum w_k)^2`` with
+    ``P_k = (n1^2 x0 - n0^2 x1 + n1 n0 (n0 - n1)/2) / N_k^2`` and
+    ``Q_k = (x1 (n0 - x0) + x0 (n1 - x1)) / (2 N_k)``, which holds with few large strata and with
+    many small ones. Extra variation is allowed for by scaling it by the ratio of the independent
+    binomial variances ``sum w^2 phi_k v_k / sum w^2 v_k`` (``v_k = p1(1-p1)/n1 + p0(1-p0)/n0``),
+    on the Satterthwaite degrees of freedom of the strata's dispersions. The interval is Wald,
+    ``gap -/+ t se``; the test is ``gap / se`` on the same t. Strata in which either group has no
+    cases (or a value is missing) carry no weight. With ``phi = 1`` and ``df = inf`` this is the
+    published method (Agresti 2013, p. 231).
+    """
+    x1, n1, x0, n0 = np.broadcast_arrays(*_arrays(x1, n1, x0, n0))
+    phi, df = (np.broadcast_to(a, x1.shape) for a in _arrays(phi, df))
+    use = (n1 > 0) & (n0 > 0) & np.isfinite(x1) & np.isfinite(x0) & np.isfinite(phi)
+    zero = np.zeros_like(x1)
+    x1, n1, x0, n0 = (np.where(use, a, zero) for a in (x1, n1, x0, n0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        big_n = np.where(use, n1 + n0, 1.0)
+        w = np.where(use, n1 * n0 / big_n, 0.0)
+        p1, p0 = np.where(use, x1 / n1, 0.0), np.where(use, x0 / n0, 0.0)
+        total = w.sum(-1)
+        rate, reference = (w * p1).sum(-1) / total, (w * p0).sum(-1) / total
+        gap = rate - reference
+        p_sum = ((n1**2 * x0 - n0**2 * x1 + n1 * n0 * (n0 - n1) / 2) / big_n**2).sum(-1)
+        q_sum = ((x1 * (n0 - x0) + x0 * (n1 - x1)) / (2 * big_n)).sum(-1)
+        sato = (gap * p_sum + q_sum) / total**2
+        v = np.where(use, p1 * (1 - p1) / np.where(use, n1, 1.0) + p0 * (1 - p0) / np.where(use, n0, 1.0), 0.0)
+        plain, widened = w**2 * v, w**2 * np.where(use, phi, 1.0) * v
+        ratio = np.where(plain.sum(-1) > 0, widened.sum(-1) / plain.sum(-1), 1.0)
+        variance = np.where(sato > 0, sato * ratio, widened.sum(-1) / total**2)
+        se = np.sqrt(variance)
+        ref_df = _satterthwaite(widened, np.where(use, df, np.inf))
+        crit = critical_value(conf, ref_df)
+        stat = np.where(se > 0, gap / se, np.nan)
+    return StratifiedGap(rate, reference, gap, np.maximum(gap - crit * se, -1.0), np.minimum(gap + crit * se, 1.0),
+                         se, ref_df, two_sided_p(stat, ref_df), detectable(se, ref_df, alpha, power),
+                         (w > 0).sum(-1))
+
+
+#: How a gap that changed is described (:func:`change_kind`).
+WIDENED, NARROWED, REVERSED = "widened", "narrowed", "reversed"
+
+
+def change_kind(now, now_lower, now_upper, before, before_lower, before_upper) -> np.ndarray:
+    """Whether a gap that changed widened, narrowed, or narrowed and reversed.
+
+    A gap's side is *established* in a year when its interval excludes zero. A gap on opposite
+    sides in the two years, established in both, has narrowed and **reversed** (the group went from
+    worse off to better off, or the other way): never "widened". On opposite sides with only one
+    year established, the other year's gap is taken as none: established now only, the gap
+    **widened** (it opened); established before only, it **narrowed** (it closed). Otherwise (the
+    same side, a gap of exactly zero, or neither year established) it widened when it is now
+    further from zero, and narrowed when it is nearer.
+    """
+    now, before = _arrays(now, before)
+    clear_now = (np.asarray(now_lower, float) > 0) | (np.asarray(now_upper, float) < 0)
+    clear_before = (np.asarray(before_lower, float) > 0) | (np.asarray(before_upper, float) < 0)
+    opposite = now * before < 0
+    further = np.abs(now) > np.abs(before)
+    widened = np.where(opposite & (clear_now != clear_before), clear_now, further)
+    return np.where(opposite & clear_now & clear_before, REVERSED, np.where(widened, WIDENED, NARROWED))
 
 
 @dataclass(frozen=True)
@@ -133,17 +279,31 @@ class GapChange:
 
     change: np.ndarray  # gap_now - gap_before
     p_value: np.ndarray
-    widened: np.ndarray  # bool: the gap moved away from zero (in the direction of gap_now)
+    kind: np.ndarray  # "widened", "narrowed" or "reversed" (:func:`change_kind`)
     min_detectable_change: np.ndarray
+    se: np.ndarray
+    df: np.ndarray
+
+    @property
+    def widened(self) -> np.ndarray:
+        return self.kind == WIDENED
+
+
+def _gap_change(change, se, df, kind, alpha, power) -> GapChange:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        stat = np.where(se > 0, change / se, np.nan)
+    return GapChange(change, two_sided_p(stat, df), kind, detectable(se, df, alpha, power), se,
+                     np.broadcast_to(np.asarray(df, float), np.shape(change)))
 
 
 def gap_change(now: tuple, before: tuple, phi=1.0, df=np.inf, alpha: float = SETTINGS.alpha,
-               power: float = SETTINGS.power) -> GapChange:
+               power: float = SETTINGS.power, conf: float = SETTINGS.conf) -> GapChange:
     """Whether a gap widened or narrowed: ``now`` and ``before`` are ``(x1, n1, x0, n0)``.
 
     The change in the gap is tested with the unpooled (Wald) variance of a difference of two
     independent gaps, ``phi * (v_now + v_before)`` with ``v = p1(1-p1)/n1 + p0(1-p0)/n0``, on
-    t(df). "Widened" means the gap moved further from zero on the side it is on now.
+    t(df). Widened, narrowed or reversed as :func:`change_kind` says, from each year's Newcombe
+    interval (dispersion-adjusted, at ``conf``).
     """
     x1, n1, x0, n0 = _arrays(*now)
     y1, m1, y0, m0 = _arrays(*before)
@@ -157,9 +317,49 @@ def gap_change(now: tuple, before: tuple, phi=1.0, df=np.inf, alpha: float = SET
             return pa * (1 - pa) / n + pb * (1 - pb) / m
 
         se = np.sqrt(phi * (var(x1, n1, x0, n0) + var(y1, m1, y0, m0)))
-        change = g_now - g_before
-        stat = np.where(se > 0, change / se, np.nan)
-        crit_b = quantile(power, df)
-        mdc = (quantile(1 - alpha / 2, df) + crit_b) * se
-    side = np.where(g_now != 0, np.sign(g_now), np.sign(g_before))
-    return GapChange(change, two_sided_p(stat, df), change * side > 0, mdc)
+    kind = change_kind(g_now, *newcombe_interval(x1, n1, x0, n0, conf, phi, df),
+                       g_before, *newcombe_interval(y1, m1, y0, m0, conf, phi, df))
+    return _gap_change(g_now - g_before, se, df, kind, alpha, power)
+
+
+def stratified_change(now: StratifiedGap, before: StratifiedGap, alpha: float = SETTINGS.alpha,
+                      power: float = SETTINGS.power) -> GapChange:
+    """The change in a gap within strata (:func:`stratified_gap` of two years): the difference of
+    the two estimates, with the sum of their variances on Satterthwaite's degrees of freedom."""
+    parts = np.stack([now.se**2, before.se**2], -1)
+    df = _satterthwaite(parts, np.stack([np.broadcast_to(now.df, now.se.shape),
+                                         np.broadcast_to(before.df, before.se.shape)], -1))
+    kind = change_kind(now.gap, now.gap_lower, now.gap_upper, before.gap, before.gap_lower, before.gap_upper)
+    return _gap_change(now.gap - before.gap, np.sqrt(parts.sum(-1)), df, kind, alpha, power)
+
+
+@dataclass(frozen=True)
+class RecordingBounds:
+    """What a gap would be under the two extreme assumptions about cases with no recorded group."""
+
+    gap: np.ndarray  # as recorded
+    all_in_group: np.ndarray  # if every unrecorded case were in the group
+    all_in_comparison: np.ndarray  # if none were (every one in the comparison group)
+    lower: np.ndarray
+    upper: np.ndarray
+    robust: np.ndarray  # bool: the gap is on the same side of zero as recorded under both
+
+
+def recording_bounds(x1, n1, x0, n0, unrecorded_x, unrecorded_n) -> RecordingBounds:
+    """The gap ``x1/n1 - x0/n0`` if the ``unrecorded_n`` cases with no recorded group (of which
+    ``unrecorded_x`` are in the numerator) were all in the group, or all in the comparison group.
+
+    A simple bound, not an interval: it says how far who is missing could move the gap, not how
+    likely that is. Proportions are kept within 0 to 1.
+    """
+    x1, n1, x0, n0, ux, un = _arrays(x1, n1, x0, n0, unrecorded_x, unrecorded_n)
+    ux, un = np.maximum(np.nan_to_num(ux), 0.0), np.maximum(np.nan_to_num(un), 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p1, p0 = x1 / n1, x0 / n0
+        in_group = np.clip((x1 + ux) / (n1 + un), 0, 1) - p0
+        in_comparison = p1 - np.clip((x0 + ux) / (n0 + un), 0, 1)
+    gap = p1 - p0
+    side = np.sign(gap)
+    robust = (side != 0) & (np.sign(in_group) == side) & (np.sign(in_comparison) == side)
+    return RecordingBounds(gap, in_group, in_comparison, np.fmin(in_group, in_comparison),
+                           np.fmax(in_group, in_comparison), robust)
