@@ -224,13 +224,23 @@ NATIONAL_EXCLUDING = "England and Wales excluding {forces} (incomplete data)"
 DISCLOSURE_NOTE = "not published: fewer than {threshold} cases (statistical disclosure control)"
 BREAKDOWN_NATIONAL_ALL = "England and Wales: every force"
 BREAKDOWN_NATIONAL_SOME = ("England and Wales: the {included} forces whose recording met the threshold "
-                           "({left_out} left out)")
-BREAKDOWN_FORCES_MET = "{met} of {forces} forces met the threshold"
+                           "in both years ({left_out} left out)")
+BREAKDOWN_FORCES_MET = "{met} of {forces} forces met the threshold in both years"
 BREAKDOWN_NOT_SENT = "no {dimension} breakdown in the force returns"
 BREAKDOWN_FEW_NOW = "fewer than {min_cases} cases in a group: too few for a rate"
 BREAKDOWN_FEW_EITHER = "fewer than {min_cases} cases in a group in one of the years"
 BREAKDOWN_INCOMPLETE = "{dimension} recorded for too few cases to rely on"
+BREAKDOWN_NUMERATOR_SHORT = ("{dimension} known for {numerator} of the numerator but {denominator} of the "
+                             "denominator: the groups' figures would be biased")
+BREAKDOWN_INCOMPLETE_BEFORE = ("{dimension} not recorded completely enough in the 12 months before to "
+                               "compare the gap with it")
 BREAKDOWN_GAP_NOTE = "gap {gap} percentage points, 95% interval {lower} to {upper}"
+BREAKDOWN_WITHIN_NOTE = ("gap within forces ({forces} forces); across England and Wales as a whole "
+                         "{crude} percentage points")
+BREAKDOWN_BOUNDS_NOTE = ("if all {cases:,.0f} cases with no recorded {dimension} were in the group: "
+                         "{all_in} percentage points; if all were in the comparison group: {none}")
+BREAKDOWN_COVERAGE_NOTE = ("cases with a known {dimension} in the {included} forces that met the "
+                           "threshold in both years, of all cases in England and Wales")
 
 ACROSS_BREAK = "not comparable with the year before: {what} (from {quarter}; {source})"
 TREND_WITH_BREAK = "the trend allows for a step at the counting change in {quarter}"

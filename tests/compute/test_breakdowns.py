@@ -255,7 +255,8 @@ def test_breakdowns_leave_the_contract_rows_and_columns_alone():
     totals = with_b.loc[with_b["dimension"] == ""].reset_index(drop=True)
     pd.testing.assert_frame_equal(totals, without.reset_index(drop=True))
     assert set(with_b.loc[with_b["dimension"] != "", "comparison"]) == {
-        "recording_completeness", "disparity", "gap_change"}
+        "recording_completeness", "numerator_completeness", "coverage", "disparity", "gap_change",
+        "disparity_within_forces", "gap_change_within_forces", "gap_bounds"}
 
 
 # ---------------------------------------------------------------- bad input

@@ -49,6 +49,9 @@ class PeriodResults:
     results: pd.DataFrame  # COLUMNS
     quarterly: pd.DataFrame  # QUARTERLY_COLUMNS, every quarter up to the period
     warnings: list[str] = field(default_factory=list)
+    #: Each group's quarterly figure against its comparison group's (breakdowns.QUARTERLY_COLUMNS)
+    groups_quarterly: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=breakdowns.QUARTERLY_COLUMNS))
 
 
 def _inputs_present(ds: Dataset, kpi: Kpi) -> bool:
@@ -238,8 +241,8 @@ def compute(ds: Dataset, registry: Registry, period: Quarter,
     mdc = stats.min_detectable_changes([r.basis for r in tested], np.where(keep, applied, np.nan))
     results["min_detectable_change"] = np.where(keep, mdc, results["min_detectable_change"])
     results["dimension"] = results["category"] = ""
-    results = pd.concat([results, breakdowns.rows(ds, live, period, panel, q_threshold)],
-                        ignore_index=True)
+    by_group, groups_quarterly = breakdowns.compute_all(ds, live, period, panel, q_threshold)
+    results = pd.concat([results, by_group], ignore_index=True)
     results = results[COLUMNS]
     quarterly = quarterly[QUARTERLY_COLUMNS]
-    return PeriodResults(period, results, quarterly, warnings)
+    return PeriodResults(period, results, quarterly, warnings, groups_quarterly)
