@@ -444,10 +444,11 @@ def _gap_rows(c, names, counts, hidden, tested_now, tested_both, unit_gate, sett
                 continue
             few_now = not (now[1][u, i] >= min_cases and now[3][u, i] >= min_cases)
             few_before = not (before[1][u, i] >= min_cases and before[3][u, i] >= min_cases)
-            if np.isfinite(df[u, i]):
-                pooling = (f", pooled across forces, prior df {prior.df:.0f}"
-                           if pooled[u, i] and prior.df > 0 else "")
-                adjusted = f", overdispersion-adjusted (phi={phi[u, i]:.2f} on {df[u, i]:.0f} df{pooling})"
+            if pooled[u, i] and prior.df > 0:
+                adjusted = (f", overdispersion-adjusted (phi={phi[u, i]:.2f} on {df[u, i]:.0f} df, pooled "
+                            f"across forces, prior df {prior.df:.0f})")
+            elif np.isfinite(df[u, i]):
+                adjusted = f", overdispersion-adjusted (phi={phi[u, i]:.2f} on {df[u, i]:.0f} df)"
             else:
                 adjusted = ", plain (history too short to estimate dispersion)"
             method = f"two-proportion score test against {against}{adjusted}"
@@ -484,7 +485,7 @@ def _gap_rows(c, names, counts, hidden, tested_now, tested_both, unit_gate, sett
                            min_detectable_change=change.min_detectable_change[u, i],
                            detect_se=change.se[u, i], detect_df=change.df[u, i],
                            kind=str(change.kind[u, i]), method=method.replace(
-                               "two-proportion score test", "difference of two gaps (Wald)"), note=note)
+                               "two-proportion score test", "difference of two gaps"), note=note)
                 _gate_row(gap, gated_both)
             rows.append(_row(period, unit, kpi, dim, group, "gap_change", **base, **gap))
 
@@ -497,7 +498,8 @@ def _gap_rows(c, names, counts, hidden, tested_now, tested_both, unit_gate, sett
             else:
                 bound = dict(value=bounds.gap[u, i], ci_lower=bounds.lower[u, i], ci_upper=bounds.upper[u, i],
                              numerator=unrecorded[0][u], denominator=unrecorded[1][u],
-                             assessment="robust_to_recording" if bounds.robust[u, i] else "sensitive_to_recording",
+                             assessment=("robust_to_recording" if bounds.robust[u, i]
+                                         else "sensitive_to_recording"),
                              method="the gap if every case with no recorded group were in the group, "
                                     "or every one in the comparison group",
                              note=W.BREAKDOWN_BOUNDS_NOTE.format(
@@ -572,7 +574,8 @@ def _count_rows(c, names, x1, hidden, tested_now) -> list[dict]:
                                  suppressed=True, note=disclosure_note(c["kpi"].disclosure_threshold)))
                 continue
             rows.append(_row(
-                c["period"], unit, c["kpi"], c["dim"], group, "breakdown", value=now[u, i], numerator=now[u, i],
+                c["period"], unit, c["kpi"], c["dim"], group, "breakdown", value=now[u, i],
+                numerator=now[u, i],
                 baseline_value=before[u, i], change=now[u, i] - before[u, i],
                 relative_change=now[u, i] / before[u, i] - 1 if before[u, i] else np.nan,
                 assessment="not_tested" if tested_now[u] else "incomplete_recording",

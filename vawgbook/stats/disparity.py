@@ -174,7 +174,8 @@ def pooled_dispersion(dispersion: GapDispersion, volume, pooled) -> tuple[GapDis
         ``d0 + d``; a series without its own estimate takes the prior. With too few series to fit
         a prior, the estimates unchanged and :data:`~vawgbook.stats.pooling.NO_PRIOR`.
     """
-    pooled = np.asarray(pooled, bool) & np.isfinite(np.asarray(volume, float)) & (np.asarray(volume, float) > 0)
+    volume = np.asarray(volume, float)
+    pooled = np.asarray(pooled, bool) & np.isfinite(volume) & (volume > 0)
     volume = np.where(pooled, volume, 1.0)
     own_df = np.where(np.isfinite(dispersion.raw), dispersion.df, 0.0)
     prior = fit_prior(dispersion.raw[pooled], own_df[pooled], volume[pooled]) if pooled.any() else NO_PRIOR
@@ -236,7 +237,8 @@ def stratified_gap(x1, n1, x0, n0, phi=1.0, df=np.inf, conf: float = SETTINGS.co
         p_sum = ((n1**2 * x0 - n0**2 * x1 + n1 * n0 * (n0 - n1) / 2) / big_n**2).sum(-1)
         q_sum = ((x1 * (n0 - x0) + x0 * (n1 - x1)) / (2 * big_n)).sum(-1)
         sato = (gap * p_sum + q_sum) / total**2
-        v = np.where(use, p1 * (1 - p1) / np.where(use, n1, 1.0) + p0 * (1 - p0) / np.where(use, n0, 1.0), 0.0)
+        size1, size0 = np.where(use, n1, 1.0), np.where(use, n0, 1.0)
+        v = np.where(use, p1 * (1 - p1) / size1 + p0 * (1 - p0) / size0, 0.0)
         plain, widened = w**2 * v, w**2 * np.where(use, phi, 1.0) * v
         ratio = np.where(plain.sum(-1) > 0, widened.sum(-1) / plain.sum(-1), 1.0)
         variance = np.where(sato > 0, sato * ratio, widened.sum(-1) / total**2)
@@ -244,8 +246,8 @@ def stratified_gap(x1, n1, x0, n0, phi=1.0, df=np.inf, conf: float = SETTINGS.co
         ref_df = _satterthwaite(widened, np.where(use, df, np.inf))
         crit = critical_value(conf, ref_df)
         stat = np.where(se > 0, gap / se, np.nan)
-    return StratifiedGap(rate, reference, gap, np.maximum(gap - crit * se, -1.0), np.minimum(gap + crit * se, 1.0),
-                         se, ref_df, two_sided_p(stat, ref_df), detectable(se, ref_df, alpha, power),
+    return StratifiedGap(rate, reference, gap, np.maximum(gap - crit * se, -1.0),
+                         np.minimum(gap + crit * se, 1.0), se, ref_df, two_sided_p(stat, ref_df), detectable(se, ref_df, alpha, power),
                          (w > 0).sum(-1))
 
 
@@ -300,10 +302,13 @@ def gap_change(now: tuple, before: tuple, phi=1.0, df=np.inf, alpha: float = SET
                power: float = SETTINGS.power, conf: float = SETTINGS.conf) -> GapChange:
     """Whether a gap widened or narrowed: ``now`` and ``before`` are ``(x1, n1, x0, n0)``.
 
-    The change in the gap is tested with the unpooled (Wald) variance of a difference of two
-    independent gaps, ``phi * (v_now + v_before)`` with ``v = p1(1-p1)/n1 + p0(1-p0)/n0``, on
-    t(df). Widened, narrowed or reversed as :func:`change_kind` says, from each year's Newcombe
-    interval (dispersion-adjusted, at ``conf``).
+    The change in the gap is tested against the variance it has when neither group's proportion
+    changed (as the score test of a gap uses the proportion pooled across groups): each group's
+    proportion pooled over the two years, ``P1(1-P1)(1/n1 + 1/m1) + P0(1-P0)(1/n0 + 1/m0)``, times
+    ``phi``, on t(df). Unlike the separate (Wald) variances of the two years, it does not shrink
+    when a small group happens to be at 0% or 100% in one year. Widened, narrowed or reversed as
+    :func:`change_kind` says, from each year's Newcombe interval (dispersion-adjusted, at
+    ``conf``).
     """
     x1, n1, x0, n0 = _arrays(*now)
     y1, m1, y0, m0 = _arrays(*before)
@@ -311,12 +316,8 @@ def gap_change(now: tuple, before: tuple, phi=1.0, df=np.inf, alpha: float = SET
     with np.errstate(divide="ignore", invalid="ignore"):
         g_now = x1 / n1 - x0 / n0
         g_before = y1 / m1 - y0 / m0
-
-        def var(a, n, b, m):
-            pa, pb = a / n, b / m
-            return pa * (1 - pa) / n + pb * (1 - pb) / m
-
-        se = np.sqrt(phi * (var(x1, n1, x0, n0) + var(y1, m1, y0, m0)))
+        big1, big0 = (x1 + y1) / (n1 + m1), (x0 + y0) / (n0 + m0)
+        se = np.sqrt(phi * (big1 * (1 - big1) * (1 / n1 + 1 / m1) + big0 * (1 - big0) * (1 / n0 + 1 / m0)))
     kind = change_kind(g_now, *newcombe_interval(x1, n1, x0, n0, conf, phi, df),
                        g_before, *newcombe_interval(y1, m1, y0, m0, conf, phi, df))
     return _gap_change(g_now - g_before, se, df, kind, alpha, power)
