@@ -302,7 +302,8 @@ def pct(cell: dict) -> str:
 
 def print_figures(fig: dict) -> None:
     f = fig["figures"]
-    print(f"== Gaps between groups: {fig['config']['replicates']} replicates, seed {fig['config']['seed']} ==")
+    config = fig["config"]
+    print(f"== Gaps between groups: {config['replicates']} replicates, seed {config['seed']} ==")
     lines = [("persistent gaps found (disparity 'lower', q<0.05)", "power_persistent", "target >= 90%"),
              ("widened gaps found ('gap_widened', q<0.05)", "power_widened", "target >= 75%"),
              ("no-gap forces with any finding", "false_findings_forces", "target <= 5%"),

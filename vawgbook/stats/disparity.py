@@ -247,8 +247,8 @@ def stratified_gap(x1, n1, x0, n0, phi=1.0, df=np.inf, conf: float = SETTINGS.co
         crit = critical_value(conf, ref_df)
         stat = np.where(se > 0, gap / se, np.nan)
     return StratifiedGap(rate, reference, gap, np.maximum(gap - crit * se, -1.0),
-                         np.minimum(gap + crit * se, 1.0), se, ref_df, two_sided_p(stat, ref_df), detectable(se, ref_df, alpha, power),
-                         (w > 0).sum(-1))
+                         np.minimum(gap + crit * se, 1.0), se, ref_df, two_sided_p(stat, ref_df),
+                         detectable(se, ref_df, alpha, power), (w > 0).sum(-1))
 
 
 #: How a gap that changed is described (:func:`change_kind`).
