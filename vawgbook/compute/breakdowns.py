@@ -33,9 +33,10 @@ results rows (the columns of ``kpi_results.csv`` plus ``dimension`` and ``catego
     :func:`vawgbook.stats.disparity.change_kind`).
 ``gap_bounds`` (proportion KPIs)
     The gap as recorded (``value``) and what it would be if every case with no recorded group
-    were in the group, or none were (``ci_lower`` and ``ci_upper`` hold the two, lower first;
-    ``numerator`` and ``denominator`` the unrecorded cases): ``robust_to_recording`` when both keep
-    the recorded gap's side of zero, else ``sensitive_to_recording``.
+    were in the group (``baseline_value``), or none were: ``ci_lower`` and ``ci_upper`` hold the
+    two, lower first (a range, not a confidence interval); ``numerator`` and ``denominator`` the
+    unrecorded cases. ``robust_to_recording`` when both keep the recorded gap's side of zero, else
+    ``sensitive_to_recording``.
 ``coverage`` (England and Wales only)
     The share of the country's cases (a proportion's denominator, a count's numerator) behind
     the national figures by group: cases with a known group in the forces that meet the gate,
@@ -220,9 +221,10 @@ def tables(ds: Dataset, registry: Registry, kpi: Kpi, dim: str, period: Quarter,
     known_x = np.where(np.isnan(total_x), np.nan, np.nan_to_num(num[..., known_mask].sum(-1)))
     gate = _gate(known_q, total, known_x, total_x, settings.completeness_threshold,
                  settings.numerator_tolerance, proportion)
-    # England and Wales by group: the forces that meet the gate in both years, with every quarter
-    # of the two years, so that the two years' figures (and their change) cover the same forces.
-    included = gate.both & ~np.isnan(total[:, _segments() >= 1]).any(1)
+    # England and Wales by group: the forces that meet the gate (for proportions in both years, so
+    # that the two years' gaps and their change cover the same forces), with every quarter of the
+    # two years.
+    included = (gate.both if proportion else gate.now) & ~np.isnan(total[:, _segments() >= 1]).any(1)
     n_included = int(included.sum())
 
     # Groups: the known categories, then the registry's merged groups.
@@ -279,10 +281,10 @@ def tables(ds: Dataset, registry: Registry, kpi: Kpi, dim: str, period: Quarter,
     context = dict(period=period, kpi=kpi, dim=dim, units=units, forces=forces, included=included)
     rows = _completeness_rows(context, unit_known, unit_total, unit_known_x, unit_total_x, unit_gate,
                               gate, settings, proportion)
+    rows += _coverage_rows(context, unit_total, known_q)
     if not proportion:
         rows += _count_rows(context, names, x1, hidden, tested_now)
         return rows, pd.DataFrame(columns=QUARTERLY_COLUMNS)
-    rows += _coverage_rows(context, unit_known, unit_total, known_q, settings)
 
     def unit_window(a: np.ndarray) -> np.ndarray:
         """12-month sums by unit, England and Wales over its forces."""
@@ -328,11 +330,17 @@ def _relations(names, cats, merged, n_units, included, cell) -> list:
     return relations
 
 
-def _national_note(forces: list[str], included: np.ndarray) -> str:
+def _years(kpi: Kpi) -> str:
+    """Proportions are gated on both years (their gaps' change is tested), counts on this one."""
+    return W.BREAKDOWN_BOTH_YEARS if kpi.kind == "proportion" else ""
+
+
+def _national_note(kpi: Kpi, forces: list[str], included: np.ndarray) -> str:
     left_out = len(forces) - int(included.sum())
     if not left_out:
         return W.BREAKDOWN_NATIONAL_ALL
-    return W.BREAKDOWN_NATIONAL_SOME.format(included=int(included.sum()), left_out=left_out)
+    return W.BREAKDOWN_NATIONAL_SOME.format(included=int(included.sum()), left_out=left_out,
+                                            years=_years(kpi))
 
 
 def _completeness_rows(c, known, total, known_x, total_x, unit_gate, gate, settings,
@@ -341,7 +349,7 @@ def _completeness_rows(c, known, total, known_x, total_x, unit_gate, gate, setti
     ``numerator_completeness`` row."""
     dim, threshold = c["dim"], settings.completeness_threshold
     words = dim.replace("_", " ")
-    n_both = int(gate.both.sum())
+    n_met = int(c["included"].sum())
     rows = []
     for u, unit in enumerate(c["units"]):
         value, base = unit_gate.share[2][u], unit_gate.share[1][u]
@@ -365,7 +373,8 @@ def _completeness_rows(c, known, total, known_x, total_x, unit_gate, gate, setti
                    f"threshold {threshold:.0%} in each of the two years"
                    + (f", numerator at most {settings.numerator_tolerance:.0%} points less complete"
                       if proportion else ""),
-            note=(W.BREAKDOWN_FORCES_MET.format(met=n_both, forces=len(c["forces"])) if u == 0 else "")))
+            note=(W.BREAKDOWN_FORCES_MET.format(met=n_met, forces=len(c["forces"]), years=_years(c["kpi"]))
+                  if u == 0 else "")))
         if not proportion:
             continue
         value_x, base_x = unit_gate.share_x[2][u], unit_gate.share_x[1][u]
@@ -383,7 +392,7 @@ def _completeness_rows(c, known, total, known_x, total_x, unit_gate, gate, setti
     return rows
 
 
-def _coverage_rows(c, known, total, known_forces, settings) -> list[dict]:
+def _coverage_rows(c, total, known_forces) -> list[dict]:
     """England and Wales: the share of the country's cases behind the national figures by group."""
     included = c["included"]
     behind = [_window(known_forces[included].sum(0), s) if included.any() else 0.0 for s in (2, 1)]
@@ -396,7 +405,7 @@ def _coverage_rows(c, known, total, known_forces, settings) -> list[dict]:
                  assessment="not_tested" if np.isfinite(value) and included.any() else "insufficient_data",
                  method="cases behind the England and Wales figures by group, of all cases",
                  note=W.BREAKDOWN_COVERAGE_NOTE.format(dimension=c["dim"].replace("_", " "),
-                                                       included=int(included.sum())))]
+                                                       included=int(included.sum()), years=_years(c["kpi"])))]
 
 
 def _gap_rows(c, names, counts, hidden, tested_now, tested_both, unit_gate, settings, reference,
@@ -435,7 +444,7 @@ def _gap_rows(c, names, counts, hidden, tested_now, tested_both, unit_gate, sett
             if u == 0:
                 comparisons[2:2] = ["disparity_within_forces", "gap_change_within_forces"]
             base = {"numerator": now[0][u, i], "denominator": now[1][u, i]}
-            note = _national_note(forces, included) if u == 0 else ""
+            note = _national_note(kpi, forces, included) if u == 0 else ""
             if hidden[u, i] or np.isnan(now[1][u, i]):
                 blank = (dict(suppressed=True, note=disclosure_note(kpi.disclosure_threshold))
                          if hidden[u, i] else dict(note=W.BREAKDOWN_NOT_SENT.format(dimension=words)))
@@ -497,6 +506,7 @@ def _gap_rows(c, names, counts, hidden, tested_now, tested_both, unit_gate, sett
                 bound = few
             else:
                 bound = dict(value=bounds.gap[u, i], ci_lower=bounds.lower[u, i], ci_upper=bounds.upper[u, i],
+                             baseline_value=bounds.all_in_group[u, i],
                              numerator=unrecorded[0][u], denominator=unrecorded[1][u],
                              assessment=("robust_to_recording" if bounds.robust[u, i]
                                          else "sensitive_to_recording"),
@@ -580,7 +590,7 @@ def _count_rows(c, names, x1, hidden, tested_now) -> list[dict]:
                 relative_change=now[u, i] / before[u, i] - 1 if before[u, i] else np.nan,
                 assessment="not_tested" if tested_now[u] else "incomplete_recording",
                 method="count in the category (no population by category to make a rate)",
-                note=_national_note(c["forces"], c["included"]) if u == 0 else ""))
+                note=_national_note(c["kpi"], c["forces"], c["included"]) if u == 0 else ""))
     return rows
 
 
