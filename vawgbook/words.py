@@ -275,6 +275,7 @@ BREAKDOWN_NATIONAL_SOME = ("England and Wales: the {included} forces whose recor
 BREAKDOWN_FORCES_MET = "{met} of {forces} forces met the threshold{years}"
 BREAKDOWN_BOTH_YEARS = " in both years"
 BREAKDOWN_NOT_SENT = "no {dimension} breakdown in the force returns"
+BREAKDOWN_NO_FORCE = "no force recorded {dimension} completely enough"
 BREAKDOWN_FEW_NOW = "fewer than {min_cases} cases in a group: too few for a rate"
 BREAKDOWN_FEW_EITHER = "fewer than {min_cases} cases in a group in one of the years"
 BREAKDOWN_INCOMPLETE = "{dimension} recorded for too few cases to rely on"

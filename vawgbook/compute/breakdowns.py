@@ -84,7 +84,7 @@ TESTED = ("disparity", "gap_change", "disparity_within_forces", "gap_change_with
 QUARTERLY_COLUMNS = ["period", "force", "kpi_id", "dimension", "category", "numerator", "denominator",
                      "value", "comparison_numerator", "comparison_denominator", "comparison_value",
                      "suppressed"]
-_HIDDEN = ["kind", "detect_se", "detect_df"]  # working columns, not written
+_HIDDEN = ["change_kind", "detect_se", "detect_df"]  # working columns, not written
 
 
 def _segments() -> np.ndarray:
@@ -446,8 +446,12 @@ def _gap_rows(c, names, counts, hidden, tested_now, tested_both, unit_gate, sett
             base = {"numerator": now[0][u, i], "denominator": now[1][u, i]}
             note = _national_note(kpi, forces, included) if u == 0 else ""
             if hidden[u, i] or np.isnan(now[1][u, i]):
-                blank = (dict(suppressed=True, note=disclosure_note(kpi.disclosure_threshold))
-                         if hidden[u, i] else dict(note=W.BREAKDOWN_NOT_SENT.format(dimension=words)))
+                if hidden[u, i]:
+                    blank = dict(suppressed=True, note=disclosure_note(kpi.disclosure_threshold))
+                elif u == 0 and not included.any():
+                    blank = dict(note=W.BREAKDOWN_NO_FORCE.format(dimension=words))
+                else:
+                    blank = dict(note=W.BREAKDOWN_NOT_SENT.format(dimension=words))
                 rows += [_row(period, unit, kpi, dim, group, comparison, assessment="insufficient_data",
                               **blank) for comparison in comparisons]
                 continue
@@ -493,7 +497,7 @@ def _gap_rows(c, names, counts, hidden, tested_now, tested_both, unit_gate, sett
                            change=change.change[u, i], p_value=change.p_value[u, i],
                            min_detectable_change=change.min_detectable_change[u, i],
                            detect_se=change.se[u, i], detect_df=change.df[u, i],
-                           kind=str(change.kind[u, i]), method=method.replace(
+                           change_kind=str(change.kind[u, i]), method=method.replace(
                                "two-proportion score test", "difference of two gaps"), note=note)
                 _gate_row(gap, gated_both)
             rows.append(_row(period, unit, kpi, dim, group, "gap_change", **base, **gap))
@@ -543,7 +547,7 @@ def _within_rows(period, kpi, dim, group, i, base, within, within_change, crude,
                        p_value=within_change.p_value[i],
                        min_detectable_change=within_change.min_detectable_change[i],
                        detect_se=within_change.se[i], detect_df=within_change.df[i],
-                       kind=str(within_change.kind[i]), assessment="insufficient_data",
+                       change_kind=str(within_change.kind[i]), assessment="insufficient_data",
                        method=method.replace("gap within", "change in the gap within"), note=note)
     return [_row(period, force_names().national, kpi, dim, group, "disparity_within_forces", **base, **same),
             _row(period, force_names().national, kpi, dim, group, "gap_change_within_forces", **base,
@@ -679,7 +683,7 @@ def compute_all(ds: Dataset, registry: Registry, period: Quarter, panel: pd.Data
         gap = tested["value"] if comparison == "disparity_within_forces" else tested["change"]
         frame.loc[mask, "assessment"] = assess_gaps(
             comparison, tested["q_value"].to_numpy(float), gap.to_numpy(float),
-            tested["kind"].to_numpy(object) if "change" in comparison else None, q_threshold)
+            tested["change_kind"].to_numpy(object) if "change" in comparison else None, q_threshold)
         applied = found.applied[mask[rows]]
         frame.loc[mask, "min_detectable_change"] = gaps.detectable(
             tested["detect_se"].to_numpy(float), tested["detect_df"].to_numpy(float), applied,
