@@ -447,12 +447,10 @@ PHI_FLOORED_RE = re.compile(r"phi estimate [0-9.]+ floored")
 ONE_THREAD = {k: "1" for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
 
 
-def run_replicate(task: tuple[str, int, np.random.SeedSequence, str]) -> pd.DataFrame:
-    scenario, rep, seed, code = task
-    rng = np.random.default_rng(seed)
-    targets = draw_targets(rng, scenario == "step")
-    files = make_dataset(rng, targets)
-    work = Path(tempfile.mkdtemp(prefix=f"vawg_cal_{scenario}{rep}_"))
+def run_kpis(files: dict[str, pd.DataFrame], label: str, code: str) -> pd.DataFrame:
+    """Write a data folder of ``files``, run ``vawgbook kpis`` on it from the package in ``code``
+    as a separate process, and return the ``kpi_results.csv`` it writes."""
+    work = Path(tempfile.mkdtemp(prefix=f"vawg_{label}_"))
     try:
         data = work / "data"
         data.mkdir()
@@ -465,10 +463,17 @@ def run_replicate(task: tuple[str, int, np.random.SeedSequence, str]) -> pd.Data
             capture_output=True, text=True, cwd=work, env={**os.environ, **ONE_THREAD, "PYTHONPATH": code},
         )
         if proc.returncode != 0:
-            raise RuntimeError(f"vawgbook kpis failed on {scenario} replicate {rep}: {proc.stderr.strip()}")
-        res = pd.read_csv(out, dtype={"period": str})
+            raise RuntimeError(f"vawgbook kpis failed on {label}: {proc.stderr.strip()}")
+        return pd.read_csv(out, dtype={"period": str})
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def run_replicate(task: tuple[str, int, np.random.SeedSequence, str]) -> pd.DataFrame:
+    scenario, rep, seed, code = task
+    rng = np.random.default_rng(seed)
+    targets = draw_targets(rng, scenario == "step")
+    res = run_kpis(make_dataset(rng, targets), f"cal_{scenario}{rep}", code)
 
     phi = res["method"].str.extract(PHI_RE, expand=False).astype(float)
     res["phi"] = phi.where(phi.notna(), np.where(res["method"].str.contains("plain"), 1.0, np.nan))
@@ -738,6 +743,42 @@ def tasks(seed: int, n_null: int, n_power: int, code: str) -> Iterable[tuple]:
     yield from (("step", i, s, code) for i, s in enumerate(power_ss.spawn(n_power)))
 
 
+def run_record(version: str, script: str, argv: list[str] | None) -> dict:
+    """What ran, where and when (no local paths)."""
+    return {"date": datetime.now(UTC).strftime("%Y-%m-%d"), "cpus": os.cpu_count(),
+            "python": platform.python_version(), "vawgbook": version,
+            "command": " ".join([".venv/bin/python", script, *(sys.argv[1:] if argv is None else argv)])}
+
+
+def write_figures(path: Path, fig: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(fig, indent=1) + "\n", encoding="utf-8")
+    print(f"\nfigures written to {path}")
+
+
+def run_options(parser: argparse.ArgumentParser, json_default: Path, rows_help: str) -> None:
+    """The options every benchmark that runs the pipeline shares."""
+    parser.add_argument("--json", type=Path, default=json_default, help="where to write the figures")
+    parser.add_argument("--code", default="worktree",
+                        help="pipeline code: 'worktree' (vawgbook/ as it is now) or a git revision")
+    parser.add_argument("--rows", type=Path, help=rows_help)
+
+
+def run_all(code: str, workers: int, replicate, make_jobs) -> tuple[list, str, float, list]:
+    """Copy the package once (``code``), run ``replicate`` on each of ``make_jobs(copy)`` in
+    ``workers`` processes; returns the frames, the code's version, the wall time and the jobs."""
+    code_dir = Path(tempfile.mkdtemp(prefix="vawg_bench_code_"))
+    try:
+        version = snapshot(code, code_dir)
+        started = time.perf_counter()
+        jobs = make_jobs(str(code_dir))
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            frames = list(pool.map(replicate, jobs))
+        return frames, version, time.perf_counter() - started, jobs
+    finally:
+        shutil.rmtree(code_dir, ignore_errors=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="few replicates (~2 minutes)")
@@ -745,24 +786,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--null", type=int, help="null replicates (default 32, quick 5)")
     parser.add_argument("--power", type=int, help="power replicates (default 32, quick 5)")
-    parser.add_argument("--json", type=Path, default=RESULTS_JSON, help="where to write the figures")
-    parser.add_argument("--code", default="worktree",
-                        help="pipeline code: 'worktree' (vawgbook/ as it is now) or a git revision")
-    parser.add_argument("--rows", type=Path, help="also write every result row (CSV) for diagnostics")
+    run_options(parser, RESULTS_JSON, "also write every result row (CSV) for diagnostics")
     args = parser.parse_args(argv)
     n_null = args.null if args.null is not None else (5 if args.quick else 32)
     n_power = args.power if args.power is not None else (5 if args.quick else 32)
 
-    code_dir = Path(tempfile.mkdtemp(prefix="vawg_cal_code_"))
-    try:
-        version = snapshot(args.code, code_dir)
-        started = time.perf_counter()
-        jobs = list(tasks(args.seed, n_null, n_power, str(code_dir)))
-        with ProcessPoolExecutor(max_workers=args.workers) as pool:
-            frames = list(pool.map(run_replicate, jobs))
-        wall = time.perf_counter() - started
-    finally:
-        shutil.rmtree(code_dir, ignore_errors=True)
+    frames, version, wall, jobs = run_all(
+        args.code, args.workers, run_replicate, lambda code: list(tasks(args.seed, n_null, n_power, code)))
     rows = pd.concat(frames, ignore_index=True)
     if args.rows:
         rows.to_csv(args.rows, index=False)
@@ -779,17 +809,12 @@ def main(argv: list[str] | None = None) -> int:
         "power": power_tables(rows.loc[rows["scenario"] == "step"]) if n_power else {},
         "timing": {"wall_seconds": wall, "replicates": len(jobs), "workers": args.workers,
                    "seconds_per_replicate": wall * args.workers / max(len(jobs), 1)},
-        "run": {"date": datetime.now(UTC).strftime("%Y-%m-%d"), "cpus": os.cpu_count(),
-                "python": platform.python_version(), "vawgbook": version,
-                "command": " ".join([".venv/bin/python", "benchmarks/calibration.py",
-                                     *(sys.argv[1:] if argv is None else argv)])},
+        "run": run_record(version, "benchmarks/calibration.py", argv),
     }
     fig = tidy(fig)
     if n_null and n_power:
         print_tables(fig)
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(fig, indent=1) + "\n", encoding="utf-8")
-    print(f"\nfigures written to {args.json}")
+    write_figures(args.json, fig)
     return 0
 
 

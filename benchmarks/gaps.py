@@ -58,21 +58,26 @@ Figures (printed, and written to ``benchmarks/results/gaps.json``, which the met
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
-import shutil
-import subprocess
 import sys
-import tempfile
-import time
-from concurrent.futures import ProcessPoolExecutor
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from calibration import FORCES, N_F, NATIONAL, ONE_THREAD, POP, beta_binomial, fy, rate, snapshot, tidy
+from calibration import (
+    FORCES,
+    N_F,
+    NATIONAL,
+    POP,
+    beta_binomial,
+    fy,
+    rate,
+    run_all,
+    run_kpis,
+    run_options,
+    run_record,
+    tidy,
+    write_figures,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS_JSON = ROOT / "benchmarks" / "results" / "gaps.json"
@@ -211,22 +216,7 @@ def run_replicate(task: tuple[int, np.random.SeedSequence, str]) -> pd.DataFrame
     rng = np.random.default_rng(seed)
     kinds, design = deal(rng)
     files = make_dataset(rng, kinds, design)
-    work = Path(tempfile.mkdtemp(prefix=f"vawg_gaps{rep}_"))
-    try:
-        data = work / "data"
-        data.mkdir()
-        for name, frame in files.items():
-            frame.to_csv(data / name, index=False, lineterminator="\n")
-        out = work / "kpi_results.csv"
-        proc = subprocess.run(
-            [sys.executable, "-m", "vawgbook", "kpis", "--data", str(data), "--period", PERIOD,
-             "--out", str(out)],
-            capture_output=True, text=True, cwd=work, env={**os.environ, **ONE_THREAD, "PYTHONPATH": code})
-        if proc.returncode != 0:
-            raise RuntimeError(f"vawgbook kpis failed on replicate {rep}: {proc.stderr.strip()}")
-        res = pd.read_csv(out, dtype={"period": str}, keep_default_na=True)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    res = run_kpis(files, f"gaps{rep}", code)
     res = res.loc[res["dimension"].notna()].copy()
     res["rep"] = rep
     index = {f: i for i, f in enumerate(FORCES)}
@@ -334,23 +324,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--replicates", type=int, help="replicates (default 48, quick 4)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--json", type=Path, default=RESULTS_JSON, help="where to write the figures")
-    parser.add_argument("--code", default="worktree",
-                        help="pipeline code: 'worktree' (vawgbook/ as it is now) or a git revision")
-    parser.add_argument("--rows", type=Path, help="also write every breakdown row (CSV) for diagnostics")
+    run_options(parser, RESULTS_JSON, "also write every breakdown row (CSV) for diagnostics")
     args = parser.parse_args(argv)
     n = args.replicates if args.replicates is not None else (4 if args.quick else 48)
 
-    code_dir = Path(tempfile.mkdtemp(prefix="vawg_gaps_code_"))
-    try:
-        version = snapshot(args.code, code_dir)
-        started = time.perf_counter()
-        seeds = np.random.SeedSequence(args.seed).spawn(n)
-        with ProcessPoolExecutor(max_workers=args.workers) as pool:
-            frames = list(pool.map(run_replicate, [(i, s, str(code_dir)) for i, s in enumerate(seeds)]))
-        wall = time.perf_counter() - started
-    finally:
-        shutil.rmtree(code_dir, ignore_errors=True)
+    seeds = np.random.SeedSequence(args.seed).spawn(n)
+    frames, version, wall, _ = run_all(args.code, args.workers, run_replicate,
+                                       lambda code: [(i, s, code) for i, s in enumerate(seeds)])
     rows = pd.concat(frames, ignore_index=True)
     if args.rows:
         rows.to_csv(args.rows, index=False)
@@ -361,15 +341,10 @@ def main(argv: list[str] | None = None) -> int:
                    "concentration": {"common": COMMON_CONC, "group": GROUP_CONC}},
         "figures": figures(rows),
         "timing": {"wall_seconds": wall, "workers": args.workers},
-        "run": {"date": datetime.now(UTC).strftime("%Y-%m-%d"), "cpus": os.cpu_count(),
-                "python": platform.python_version(), "vawgbook": version,
-                "command": " ".join([".venv/bin/python", "benchmarks/gaps.py",
-                                     *(sys.argv[1:] if argv is None else argv)])},
+        "run": run_record(version, "benchmarks/gaps.py", argv),
     })
     print_figures(fig)
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(fig, indent=1) + "\n", encoding="utf-8")
-    print(f"\nfigures written to {args.json}")
+    write_figures(args.json, fig)
     return 0
 
 
