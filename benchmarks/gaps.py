@@ -114,8 +114,9 @@ def quarters():
     return out
 
 
-def deal(rng) -> tuple[list[str], dict]:
-    """Each force's kind, and for forces with a gap its size, whether it appeared, Black victims."""
+def deal(rng, null: bool = False) -> tuple[list[str], dict]:
+    """Each force's kind, and for forces with a gap its size, whether it appeared, Black victims.
+    ``null``: no force has a gap (forces dealt a gap are complete or incomplete without one)."""
     order = [f for f in rng.permutation(N_F) if f != CITY]
     kinds = ["no_gap"] * N_F
     start = 0
@@ -134,6 +135,9 @@ def deal(rng) -> tuple[list[str], dict]:
             appeared[f] = kinds[f] == "widened"
     gaps = {f: rng.uniform(*GAP_POINTS) for f in gapped}
     black = {f: rng.uniform(*BLACK_PER_YEAR) for f in gapped}
+    if null:
+        kinds = ["incomplete" if k.startswith("incomplete") else "no_gap" for k in kinds]
+        gaps, appeared = {}, {}
     return kinds, {"appeared": appeared, "gap": gaps, "black": black}
 
 
@@ -211,21 +215,21 @@ def make_dataset(rng, kinds, design) -> dict[str, pd.DataFrame]:
     return {"recorded_crime.csv": crime, "force_returns.csv": returns}
 
 
-def run_replicate(task: tuple[int, np.random.SeedSequence, str]) -> pd.DataFrame:
-    rep, seed, code = task
+def run_replicate(task: tuple[int, np.random.SeedSequence, str, bool]) -> pd.DataFrame:
+    rep, seed, code, null = task
     rng = np.random.default_rng(seed)
-    kinds, design = deal(rng)
+    kinds, design = deal(rng, null)
     files = make_dataset(rng, kinds, design)
     res = run_kpis(files, f"gaps{rep}", code)
     res = res.loc[res["dimension"].notna()].copy()
-    res["rep"] = rep
+    res["rep"], res["scenario"] = rep, "no_gap_anywhere" if null else "gaps"
     index = {f: i for i, f in enumerate(FORCES)}
     res["force_kind"] = [kinds[index[f]] if f in index else "national" for f in res["force"]]
     res["true_gap"] = [design["gap"].get(index.get(f), 0.0) for f in res["force"]]
     res["appeared"] = [design["appeared"].get(index.get(f), False) for f in res["force"]]
-    keep = ["rep", "force", "force_kind", "true_gap", "appeared", "kpi_id", "dimension", "category",
-            "comparison", "value", "ci_lower", "ci_upper", "baseline_value", "change", "p_value", "q_value",
-            "min_detectable_change", "assessment", "method"]
+    keep = ["scenario", "rep", "force", "force_kind", "true_gap", "appeared", "kpi_id", "dimension",
+            "category", "comparison", "value", "ci_lower", "ci_upper", "baseline_value", "change", "p_value",
+            "q_value", "min_detectable_change", "assessment", "method"]
     return res[keep]
 
 
@@ -290,6 +294,21 @@ def pct(cell: dict) -> str:
     return f"{cell['rate']:6.1%} ({cell['k']} of {cell['n']}; 95% {lo:.1%} to {hi:.1%})"
 
 
+def null_figures(rows: pd.DataFrame) -> dict:
+    """Replicates with no gap anywhere: every finding is false, nationally and in forces."""
+    national = rows.loc[rows["force"] == NATIONAL]
+    out = {}
+    for comparison in (*TESTS, "disparity_within_forces", "gap_change_within_forces"):
+        here = national.loc[(national["comparison"] == comparison) & national["p_value"].notna()]
+        out[comparison] = {"p_below_05": rate(here["p_value"] < 0.05),
+                           "found": rate(here["assessment"].isin(FOUND))}
+    forces = rows.loc[(rows["force"] != NATIONAL) & rows["comparison"].isin(TESTS)]
+    found = forces["assessment"].isin(FOUND).groupby([forces["rep"], forces["force"]]).any()
+    out["forces_with_any_finding"] = rate(found)
+    out["force_tests_p_below_05"] = rate(forces.loc[forces["p_value"].notna(), "p_value"] < 0.05)
+    return out
+
+
 def print_figures(fig: dict) -> None:
     f = fig["figures"]
     config = fig["config"]
@@ -316,30 +335,46 @@ def print_figures(fig: dict) -> None:
           f"{f['national_within_gap_points']:+.1f}, across the country {f['national_crude_gap_points']:+.1f}")
     for comparison, counts in f["national"].items():
         print(f"    {comparison:26s} {counts}")
+    null = fig.get("no_gap_anywhere")
+    if null:
+        print(f"-- {config['null_replicates']} replicates with no gap anywhere (every finding false) --")
+        for comparison in (*TESTS, "disparity_within_forces", "gap_change_within_forces"):
+            cells = null[comparison]
+            print(f"England and Wales {comparison:26s} p<0.05 {pct(cells['p_below_05'])}; "
+                  f"found {pct(cells['found'])}")
+        for label, key in (("forces with any finding", "forces_with_any_finding"),
+                           ("force tests with p < 0.05", "force_tests_p_below_05")):
+            print(f"{label:54s} {pct(null[key])}")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="4 replicates")
     parser.add_argument("--replicates", type=int, help="replicates (default 48, quick 4)")
+    parser.add_argument("--null", type=int, help="replicates with no gap anywhere (default 16, quick 1)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--workers", type=int, default=2)
     run_options(parser, RESULTS_JSON, "also write every breakdown row (CSV) for diagnostics")
     args = parser.parse_args(argv)
     n = args.replicates if args.replicates is not None else (4 if args.quick else 48)
 
-    seeds = np.random.SeedSequence(args.seed).spawn(n)
+    n_null = args.null if args.null is not None else (1 if args.quick else 16)
+    gapped, null = np.random.SeedSequence(args.seed).spawn(2)
+    seeds = [(s, False) for s in gapped.spawn(n)] + [(s, True) for s in null.spawn(n_null)]
     frames, version, wall, _ = run_all(args.code, args.workers, run_replicate,
-                                       lambda code: [(i, s, code) for i, s in enumerate(seeds)])
-    rows = pd.concat(frames, ignore_index=True)
+                                       lambda code: [(i, s, code, z) for i, (s, z) in enumerate(seeds)])
+    every = pd.concat(frames, ignore_index=True)
+    rows = every.loc[every["scenario"] == "gaps"]
     if args.rows:
-        rows.to_csv(args.rows, index=False)
+        every.to_csv(args.rows, index=False)
     fig = tidy({
-        "config": {"seed": args.seed, "replicates": n, "period": PERIOD, "quarters": N_Q, "kinds": KINDS,
+        "config": {"seed": args.seed, "replicates": n, "null_replicates": n_null, "period": PERIOD,
+                   "quarters": N_Q, "kinds": KINDS,
                    "gap_points": [g * 100 for g in GAP_POINTS], "black_per_year": BLACK_PER_YEAR,
                    "completeness": {"complete": COMPLETE, "incomplete": INCOMPLETE},
                    "concentration": {"common": COMMON_CONC, "group": GROUP_CONC}},
         "figures": figures(rows),
+        "no_gap_anywhere": null_figures(every.loc[every["scenario"] == "no_gap_anywhere"]) if n_null else {},
         "timing": {"wall_seconds": wall, "workers": args.workers},
         "run": run_record(version, "benchmarks/gaps.py", argv),
     })
