@@ -35,14 +35,31 @@ def test_mantel_haenszel_gap_by_hand_with_dispersion():
     sato = (gap * p_sum + q_sum) / w.sum() ** 2
     plain = gaps.stratified_gap(*AGRESTI)
     assert float(plain.gap) == pytest.approx(gap) and float(plain.se) ** 2 == pytest.approx(sato)
-    # The same extra variation everywhere scales the variance by it; degrees of freedom combine
-    # by Satterthwaite.
-    widened = gaps.stratified_gap(*AGRESTI, phi=np.full(8, 3.0), df=np.full(8, 12.0))
-    assert float(widened.se) == pytest.approx(np.sqrt(3) * float(plain.se))
-    v = x1 / n1 * (1 - x1 / n1) / n1 + x0 / n0 * (1 - x0 / n0) / n0
-    a = w**2 * 3 * v
-    assert float(widened.df) == pytest.approx(a.sum() ** 2 / np.sum(a**2 / 12))
-    assert widened.p_value > plain.p_value
+    # Extra variation multiplies the variance, on the dispersion's degrees of freedom.
+    widened = gaps.stratified_gap(*AGRESTI, phi=3.0, df=12.0)
+    assert float(widened.se) == pytest.approx(np.sqrt(3) * float(plain.se)) and float(widened.df) == 12
+    assert float(widened.p_value) == pytest.approx(2 * sps.t.sf(gap / float(widened.se), 12))
+    change = gaps.stratified_change(widened, gaps.stratified_gap(*AGRESTI[[2, 3, 0, 1]], phi=3.0, df=12.0))
+    assert float(change.change) == pytest.approx(2 * gap) and float(change.df) == 12
+    assert float(change.se) == pytest.approx(np.sqrt(2) * float(widened.se))
+
+
+def test_the_gap_within_strata_takes_its_dispersion_from_its_own_quarterly_history():
+    rng = np.random.default_rng(5)
+    n1, n0 = rng.integers(80, 200, (3, 12)).astype(float), rng.integers(500, 900, (3, 12)).astype(float)
+    x1, x0 = rng.binomial(n1.astype(int), 0.3).astype(float), rng.binomial(n0.astype(int), 0.3).astype(float)
+    segments = np.repeat([0, 1, 2], 4)
+    got = gaps.stratified_dispersion(x1, n1, x0, n0, segments)
+    quarters = [gaps.stratified_gap(x1[:, t], n1[:, t], x0[:, t], n0[:, t]) for t in range(12)]
+    d = np.array([float(q.gap) for q in quarters])
+    v = np.array([float(q.se) ** 2 for q in quarters])
+    x2 = 0.0
+    for s in range(3):
+        cols = segments == s
+        mean = np.sum(d[cols] / v[cols]) / np.sum(1 / v[cols])
+        x2 += np.sum((d[cols] - mean) ** 2 / v[cols])
+    assert float(got.df[0]) == 9 and float(got.raw[0]) == pytest.approx(x2 / 9)
+    assert float(got.phi[0]) == pytest.approx(max(1.0, x2 / 9))
 
 
 def test_simpsons_paradox_crude_gap_without_a_gap_within_forces():

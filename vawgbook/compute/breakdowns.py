@@ -430,9 +430,11 @@ def _gap_rows(c, names, counts, hidden, tested_now, tested_both, unit_gate, sett
     d = gaps.disparity(*now, phi, df)
     change = gaps.gap_change(tuple(now), tuple(before), phi, df)
     bounds = gaps.recording_bounds(*now, unrecorded[0][:, None], unrecorded[1][:, None])
-    # Within forces: the forces that make up England and Wales, as strata.
+    # Within forces: the forces that make up England and Wales, as strata; the combined gap is
+    # widened by its own quarterly history's dispersion, as England and Wales is tested on its own.
     strata = 1 + np.flatnonzero(included)
-    within = [gaps.stratified_gap(*(a[strata].T for a in year), phi[strata].T, df[strata].T)
+    within_disp = gaps.stratified_dispersion(*(a[strata].transpose(1, 0, 2) for a in counts), _segments())
+    within = [gaps.stratified_gap(*(a[strata].T for a in year), within_disp.phi, within_disp.df)
               for year in (now, before)]
     within_change = gaps.stratified_change(*within)
 
@@ -504,7 +506,7 @@ def _gap_rows(c, names, counts, hidden, tested_now, tested_both, unit_gate, sett
 
             if u == 0:
                 rows += _within_rows(period, kpi, dim, group, i, base, within, within_change, d,
-                                     few_now, few_before, few, few_either, len(strata))
+                                     few_now, few_before, few, few_either, len(strata), within_disp.phi)
 
             if few_now:
                 bound = few
@@ -525,11 +527,12 @@ def _gap_rows(c, names, counts, hidden, tested_now, tested_both, unit_gate, sett
 
 
 def _within_rows(period, kpi, dim, group, i, base, within, within_change, crude, few_now, few_before,
-                 few, few_either, n_strata) -> list[dict]:
+                 few, few_either, n_strata, phi) -> list[dict]:
     """England and Wales: the gap within forces, and its change (Mantel-Haenszel over forces)."""
     now, before = within
-    method = (f"Mantel-Haenszel gap within forces ({n_strata} forces), Sato variance, "
-              f"overdispersion-adjusted on t({now.df[i]:.0f} df)")
+    adjusted = (f"overdispersion-adjusted from its quarterly history (phi={phi[i]:.2f} on {now.df[i]:.0f} df)"
+                if np.isfinite(now.df[i]) else "plain (history too short to estimate dispersion)")
+    method = f"Mantel-Haenszel gap within forces ({n_strata} forces), Sato variance, {adjusted}"
     note = W.BREAKDOWN_WITHIN_NOTE.format(forces=int(now.strata[i]), crude=_fmt_points(crude.gap[0, i]))
     if few_now or not n_strata:
         same = few

@@ -239,9 +239,10 @@ victims live: if one group is concentrated in forces where everyone's figure is 
 worse off nationally even where no force treats the groups differently (Simpson's paradox). So
 the England and Wales gap is also given within forces: the Mantel–Haenszel risk difference
 stratified by force (Greenland and Robins 1985) over the forces that make up the national figures,
-with Sato's (1989) variance scaled by the forces' dispersion factors, on the Satterthwaite
-degrees of freedom of their estimates; the test and the {SETTINGS.conf:.0%} interval are Wald's
-on that t. The change in the gap within forces compares the two years' estimates. The page gives
+with Sato's (1989) variance widened by the dispersion of the gap within forces measured from its own
+quarterly history (each quarter's gap within forces about each year's mean, as above; England and
+Wales is tested on its own history), on Student's t; the test and the {SETTINGS.conf:.0%} interval
+are Wald's on that t. The change in the gap within forces compares the two years' estimates. The page gives
 both gaps and says why they differ when one is a finding and the other is not; the front page
 lists a national gap under "what isn't working" (or "what is working") only from the gap within
 forces.

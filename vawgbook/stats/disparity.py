@@ -24,8 +24,6 @@ References
    sparse follow-up data. *Biometrics* 41(1), 55-68 (the Mantel-Haenszel risk difference).
 .. [5] Sato, T. (1989). On the variance estimator for the Mantel-Haenszel risk difference.
    *Biometrics* 45(4), 1323-1324 (its variance, consistent in sparse and in large strata).
-.. [6] Satterthwaite, F. E. (1946). An approximate distribution of estimates of variance
-   components. *Biometrics Bulletin* 2(6), 110-114 (degrees of freedom of a sum of variances).
 """
 
 from __future__ import annotations
@@ -69,7 +67,6 @@ def gap_dispersion(x1, n1, x0, n0, segments=None) -> GapDispersion:
     reference.
     """
     x1, n1, x0, n0 = (np.atleast_2d(a) for a in _arrays(x1, n1, x0, n0))
-    labels = np.zeros(x1.shape[1], dtype=int) if segments is None else np.asarray(segments)
     use = (n1 > 0) & (n0 > 0) & np.isfinite(x1) & np.isfinite(x0)
     z = np.zeros_like(x1)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -77,9 +74,21 @@ def gap_dispersion(x1, n1, x0, n0, segments=None) -> GapDispersion:
         big0 = np.where(use, x0, z).sum(1) / np.where(use, n0, z).sum(1)
         v = big1[:, None] * (1 - big1[:, None]) / n1 + big0[:, None] * (1 - big0[:, None]) / n0
         d = np.where(use, x1 / n1 - x0 / n0, 0.0)
-        w = np.where(use & (v > 0), 1 / v, 0.0)
-        x2 = np.zeros(len(x1))
-        fitted = np.zeros(len(x1))
+    variable = (big1 > 0) & (big1 < 1) & (big0 > 0) & (big0 < 1)
+    return _pearson(d, np.where(use, v, 0.0), segments, variable)
+
+
+def _pearson(d, v, segments, usable) -> GapDispersion:
+    """Dispersion of quarterly gaps ``d`` with variances ``v`` (``(comparisons, quarters)``; a
+    quarter with ``v`` 0 or missing is left out) about each segment's inverse-variance weighted
+    mean: ``X2 / (m - k)``, floored at 1; ``usable`` False, or fewer than
+    :data:`MIN_DISPERSION_DF` residual df, gives 1 on infinite df."""
+    labels = np.zeros(d.shape[1], dtype=int) if segments is None else np.asarray(segments)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        w = np.where(np.isfinite(v) & (v > 0) & np.isfinite(d), 1 / v, 0.0)
+        d = np.where(w > 0, d, 0.0)
+        x2 = np.zeros(len(d))
+        fitted = np.zeros(len(d))
         for label in np.unique(labels):
             cols = labels == label
             ws, ds = w[:, cols], d[:, cols]
@@ -87,11 +96,23 @@ def gap_dispersion(x1, n1, x0, n0, segments=None) -> GapDispersion:
             x2 += np.where(ws.sum(1) > 0, (ws * (ds - mean[:, None]) ** 2).sum(1), 0.0)
             fitted += (ws > 0).any(1)
     df = (w > 0).sum(1) - fitted
-    variable = (big1 > 0) & (big1 < 1) & (big0 > 0) & (big0 < 1)
-    ok = (df >= MIN_DISPERSION_DF) & variable
+    ok = (df >= MIN_DISPERSION_DF) & usable
     raw = np.where(ok, x2 / np.maximum(df, 1), np.nan)
     phi = np.where(ok, np.maximum(raw, 1.0), 1.0)
     return GapDispersion(phi, np.where(ok, df.astype(float), np.inf), raw)
+
+
+def stratified_dispersion(x1, n1, x0, n0, segments=None) -> GapDispersion:
+    """Dispersion factor of the gap within strata (:func:`stratified_gap`) from its quarterly
+    history: arrays ``(comparisons, strata, quarters)``. Each quarter's gap within strata and its
+    Sato variance give the Pearson statistic about each segment's mean (as :func:`gap_dispersion`
+    does for one stratum), so the combined gap is widened by how much it actually varied, however
+    the strata's own extra variation is spread."""
+    x1, n1, x0, n0 = (np.moveaxis(np.asarray(a, float), -1, -2) for a in (x1, n1, x0, n0))
+    quarterly = stratified_gap(x1, n1, x0, n0)
+    d, v = np.atleast_2d(quarterly.gap), np.atleast_2d(quarterly.se) ** 2
+    return _pearson(d, np.where(np.atleast_2d(quarterly.strata) > 0, v, 0.0), segments,
+                    np.ones(len(d), bool))
 
 
 @dataclass(frozen=True)
@@ -143,16 +164,6 @@ def detectable(se, df=np.inf, alpha=SETTINGS.alpha, power: float = SETTINGS.powe
     return (quantile(1 - np.asarray(alpha, float) / 2, df) + quantile(power, df)) * np.asarray(se, float)
 
 
-def _satterthwaite(parts, dfs, axis=-1):
-    """Degrees of freedom of a sum of independent variance estimates ``parts`` on ``dfs``
-    (Satterthwaite 1946): ``(sum a)^2 / sum(a^2 / d)``; infinite where every part is."""
-    parts = np.asarray(parts, float)
-    dfs = np.broadcast_to(np.asarray(dfs, float), parts.shape)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        spread = np.where(np.isfinite(dfs) & (parts > 0), parts**2 / dfs, 0.0).sum(axis)
-        return np.where(spread > 0, parts.sum(axis) ** 2 / spread, np.inf)
-
-
 def pooled_dispersion(dispersion: GapDispersion, volume, pooled) -> tuple[GapDispersion, Prior]:
     """Gap dispersions shrunk towards a prior fitted across series (empirical Bayes, as the main
     tests pool across forces: :func:`vawgbook.stats.pooling.fit_prior` and ``squeeze``).
@@ -198,7 +209,7 @@ class StratifiedGap:
     gap_lower: np.ndarray  # Wald interval on t(df) with the Sato variance, dispersion-adjusted
     gap_upper: np.ndarray
     se: np.ndarray
-    df: np.ndarray  # Satterthwaite, from the strata's dispersion degrees of freedom
+    df: np.ndarray  # of the dispersion (infinite where none was estimated)
     p_value: np.ndarray  # of no gap within strata
     min_detectable_gap: np.ndarray
     strata: np.ndarray  # strata that carry weight (both groups have cases)
@@ -215,16 +226,15 @@ def stratified_gap(x1, n1, x0, n0, phi=1.0, df=np.inf, conf: float = SETTINGS.co
     (1989), ``(gap sum P_k + sum Q_k) / (sum w_k)^2`` with
     ``P_k = (n1^2 x0 - n0^2 x1 + n1 n0 (n0 - n1)/2) / N_k^2`` and
     ``Q_k = (x1 (n0 - x0) + x0 (n1 - x1)) / (2 N_k)``, which holds with few large strata and with
-    many small ones. Extra variation is allowed for by scaling it by the ratio of the independent
-    binomial variances ``sum w^2 phi_k v_k / sum w^2 v_k`` (``v_k = p1(1-p1)/n1 + p0(1-p0)/n0``),
-    on the Satterthwaite degrees of freedom of the strata's dispersions. The interval is Wald,
+    many small ones; extra variation multiplies it by ``phi`` (one per comparison: the combined
+    gap's own dispersion, :func:`stratified_dispersion`), on t(``df``). The interval is Wald,
     ``gap -/+ t se``; the test is ``gap / se`` on the same t. Strata in which either group has no
     cases (or a value is missing) carry no weight. With ``phi = 1`` and ``df = inf`` this is the
     published method (Agresti 2013, p. 231).
     """
     x1, n1, x0, n0 = np.broadcast_arrays(*_arrays(x1, n1, x0, n0))
-    phi, df = (np.broadcast_to(a, x1.shape) for a in _arrays(phi, df))
-    use = (n1 > 0) & (n0 > 0) & np.isfinite(x1) & np.isfinite(x0) & np.isfinite(phi)
+    phi, df = _arrays(phi, df)
+    use = (n1 > 0) & (n0 > 0) & np.isfinite(x1) & np.isfinite(x0)
     zero = np.zeros_like(x1)
     x1, n1, x0, n0 = (np.where(use, a, zero) for a in (x1, n1, x0, n0))
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -236,19 +246,13 @@ def stratified_gap(x1, n1, x0, n0, phi=1.0, df=np.inf, conf: float = SETTINGS.co
         gap = rate - reference
         p_sum = ((n1**2 * x0 - n0**2 * x1 + n1 * n0 * (n0 - n1) / 2) / big_n**2).sum(-1)
         q_sum = ((x1 * (n0 - x0) + x0 * (n1 - x1)) / (2 * big_n)).sum(-1)
-        sato = (gap * p_sum + q_sum) / total**2
-        size1, size0 = np.where(use, n1, 1.0), np.where(use, n0, 1.0)
-        v = np.where(use, p1 * (1 - p1) / size1 + p0 * (1 - p0) / size0, 0.0)
-        plain, widened = w**2 * v, w**2 * np.where(use, phi, 1.0) * v
-        ratio = np.where(plain.sum(-1) > 0, widened.sum(-1) / plain.sum(-1), 1.0)
-        variance = np.where(sato > 0, sato * ratio, widened.sum(-1) / total**2)
-        se = np.sqrt(variance)
-        ref_df = _satterthwaite(widened, np.where(use, df, np.inf))
-        crit = critical_value(conf, ref_df)
+        se = np.sqrt(phi * (gap * p_sum + q_sum) / total**2)
+        crit = critical_value(conf, df)
         stat = np.where(se > 0, gap / se, np.nan)
+    df = np.broadcast_to(df, np.shape(gap))
     return StratifiedGap(rate, reference, gap, np.maximum(gap - crit * se, -1.0),
-                         np.minimum(gap + crit * se, 1.0), se, ref_df, two_sided_p(stat, ref_df),
-                         detectable(se, ref_df, alpha, power), (w > 0).sum(-1))
+                         np.minimum(gap + crit * se, 1.0), se, df, two_sided_p(stat, df),
+                         detectable(se, df, alpha, power), (w > 0).sum(-1))
 
 
 #: How a gap that changed is described (:func:`change_kind`).
@@ -325,13 +329,11 @@ def gap_change(now: tuple, before: tuple, phi=1.0, df=np.inf, alpha: float = SET
 
 def stratified_change(now: StratifiedGap, before: StratifiedGap, alpha: float = SETTINGS.alpha,
                       power: float = SETTINGS.power) -> GapChange:
-    """The change in a gap within strata (:func:`stratified_gap` of two years): the difference of
-    the two estimates, with the sum of their variances on Satterthwaite's degrees of freedom."""
-    parts = np.stack([now.se**2, before.se**2], -1)
-    df = _satterthwaite(parts, np.stack([np.broadcast_to(now.df, now.se.shape),
-                                         np.broadcast_to(before.df, before.se.shape)], -1))
+    """The change in a gap within strata (:func:`stratified_gap` of two years, with the same
+    dispersion): the difference of the two estimates, with the sum of their variances on the
+    dispersion's degrees of freedom."""
     kind = change_kind(now.gap, now.gap_lower, now.gap_upper, before.gap, before.gap_lower, before.gap_upper)
-    return _gap_change(now.gap - before.gap, np.sqrt(parts.sum(-1)), df, kind, alpha, power)
+    return _gap_change(now.gap - before.gap, np.sqrt(now.se**2 + before.se**2), now.df, kind, alpha, power)
 
 
 @dataclass(frozen=True)
