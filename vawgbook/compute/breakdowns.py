@@ -24,9 +24,10 @@ results rows (the columns of ``kpi_results.csv`` plus ``dimension`` and ``catego
     England and Wales this is the gap across the country as a whole (the crude gap).
 ``disparity_within_forces`` (proportion KPIs, England and Wales only)
     The gap comparing victims within the same force, combined across the forces that meet the
-    gate (Mantel-Haenszel): ``value`` the gap within forces with its interval, ``baseline_value``
-    the crude gap. Where the two disagree, the groups are spread differently across forces whose
-    figures differ (Simpson's paradox); the front page goes by the gap within forces.
+    gate (Mantel-Haenszel, widened by its own quarterly history's dispersion): ``value`` the gap
+    within forces with its interval, ``baseline_value`` the crude gap. Where the two disagree, the
+    groups are spread differently across forces whose figures differ (Simpson's paradox); the
+    front page goes by the gap within forces.
 ``gap_change`` / ``gap_change_within_forces`` (proportion KPIs; the second England and Wales only)
     The gap in the last 12 months (``value``, with its interval) against the gap in the 12 months
     before (``baseline_value``): ``gap_widened``, ``gap_narrowed`` or ``gap_reversed`` (see
