@@ -290,6 +290,8 @@ def figures(rows: pd.DataFrame) -> dict:
 
 
 def pct(cell: dict) -> str:
+    if not cell["n"]:
+        return "  –    (none)"
     lo, hi = cell["ci95"]
     return f"{cell['rate']:6.1%} ({cell['k']} of {cell['n']}; 95% {lo:.1%} to {hi:.1%})"
 
@@ -331,8 +333,10 @@ def print_figures(fig: dict) -> None:
           f"{pct(f['widened_detected_when_mdc_below_truth'])}")
     for name in ("power_persistent_by_gap", "power_widened_by_gap"):
         print(f"{name}: " + "; ".join(f"{k} points {pct(v)}" for k, v in f[name].items()))
-    print(f"England and Wales, Black victims' arrests: median gap within forces "
-          f"{f['national_within_gap_points']:+.1f}, across the country {f['national_crude_gap_points']:+.1f}")
+    within, crude = (f[k] if f[k] is not None else float("nan")
+                     for k in ("national_within_gap_points", "national_crude_gap_points"))
+    print(f"England and Wales, Black victims' arrests: median gap within forces {within:+.1f}, "
+          f"across the country {crude:+.1f}")
     for comparison, counts in f["national"].items():
         print(f"    {comparison:26s} {counts}")
     null = fig.get("no_gap_anywhere")
