@@ -60,7 +60,7 @@ def test_the_rules_for_gaps_between_groups_come_from_the_settings_that_apply_the
     page = methods.methods_markdown(registry, None)
     settings = registry.breakdown_settings
     assert f"at least\n{settings.completeness_threshold:.0%}" in page
-    assert f"{settings.numerator_tolerance:.0%} points less" in page
+    assert f"{settings.numerator_tolerance * 100:g} percentage points less" in page
     assert f"at least {MIN_PRIOR_SERIES} forces have an estimate" in page
     assert "Mantel–Haenszel" in page and "Sato's (1989) variance" in page
     assert "**reversed**" in page and "never called widened" in page
@@ -68,7 +68,7 @@ def test_the_rules_for_gaps_between_groups_come_from_the_settings_that_apply_the
     stricter = dataclasses.replace(registry, breakdown_settings=dataclasses.replace(
         settings, completeness_threshold=0.9, numerator_tolerance=0.02, min_cases=30))
     page = methods.methods_markdown(stricter, None)
-    assert "at least\n90%" in page and "2% points less" in page and "fewer than 30 cases" in page
+    assert "at least\n90%" in page and "2 percentage points less" in page and "fewer than 30 cases" in page
 
 
 def test_the_gaps_benchmark_figures_are_shown_when_it_has_run():

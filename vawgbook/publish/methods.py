@@ -192,7 +192,7 @@ def _breakdown_section(registry: Registry) -> str:
               for name, members in groups.items()]
     thresholds = sorted({k.disclosure_threshold for k in registry.kpis
                          if k.breakdowns and k.disclosure_threshold})
-    disclosure = " or ".join(str(t) for t in thresholds) or "the indicator's threshold"
+    disclosure = " or ".join(str(t - 1) for t in thresholds) or "the indicator's threshold minus 1"
     return f"""## Groups of victims: ethnicity, age and sex
 
 Indicators broken down from force returns: {'; '.join(broken) or 'none'}.
@@ -201,8 +201,8 @@ Indicators broken down from force returns: {'; '.join(broken) or 'none'}.
 group is known (recorded, and not 'not stated') in the last 12 months, against the 12 months
 before. A force's breakdown is tested only where that share is at least
 {settings.completeness_threshold:.0%}; for a proportion, also only where the numerator (the arrests,
-say) is known by group for no more than {settings.numerator_tolerance:.0%} points less of its total
-than the denominator is (outcomes recorded by group less completely than the cases they divide by
+say) is known by group for no more than {settings.numerator_tolerance * 100:g} percentage points less
+of its total than the denominator is (outcomes recorded by group less completely than the cases they divide by
 would bias every group's figure). A gap is tested where this year meets both rules; a change in a
 gap only where both years do, so that recording that improved this year is not mistaken for a
 change in the gap. Below them the breakdown is shown but not tested or ranked. England and Wales
@@ -263,7 +263,7 @@ undone by them. It is a bound on what the missing records could do, not an inter
 
 **Quarter by quarter.** The page charts each group against the rest in each quarter (England and
 Wales, and each force on its page). A quarter is not shown where a count behind it is from 1 to
-{disclosure} minus 1, where it would reveal such a count through a published sum (the year's total,
+{disclosure}, where it would reveal such a count through a published sum (the year's total,
 the known categories, a wider group, England and Wales), or where either group has fewer than
 {settings.min_cases} cases in the quarter: it is a break in the line, not a value.
 
