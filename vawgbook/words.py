@@ -162,8 +162,8 @@ COMPLETENESS = ("**{kpi} by {word}.** Across England and Wales, {word} was known
                 "{years}; only those forces are tested, and only they make up the England and Wales "
                 "figures by {word} below.")
 COMPLETENESS_BOTH = (" in both years, with the outcome recorded by {word} nearly as completely (at most "
-                     "{tolerance:.0%} points less); a force that met this only in the last 12 months has "
-                     "its gaps tested but not their change")
+                     "{tolerance:g} percentage points less); a force that met this only in the last 12 "
+                     "months has its gaps tested but not their change")
 DIFFERENCES_NATIONAL = "**Differences unlikely to be chance, England and Wales**"
 GAPS_CHANGED_NATIONAL = "**Gaps that widened or narrowed, England and Wales**"
 NONE_FOUND = "- None found."

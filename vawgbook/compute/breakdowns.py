@@ -372,7 +372,8 @@ def _completeness_rows(c, known, total, known_x, total_x, unit_gate, gate, setti
             assessment=assessment,
             method=f"share of the total with a known {words} (not 'Not stated', not unrecorded); "
                    f"threshold {threshold:.0%} in each of the two years"
-                   + (f", numerator at most {settings.numerator_tolerance:.0%} points less complete"
+                   + (f", numerator at most {settings.numerator_tolerance * 100:g} percentage points less "
+                      "complete"
                       if proportion else ""),
             note=(W.BREAKDOWN_FORCES_MET.format(met=n_met, forces=len(c["forces"]), years=_years(c["kpi"]))
                   if u == 0 else "")))
@@ -389,7 +390,7 @@ def _completeness_rows(c, known, total, known_x, total_x, unit_gate, gate, setti
                         "numerator_incomplete" if short else
                         "incomplete_recording" if unit_gate.below[2][u] else "complete_enough"),
             method=f"share of the numerator with a known {words}; at most "
-                   f"{settings.numerator_tolerance:.0%} points below the denominator's share"))
+                   f"{settings.numerator_tolerance * 100:g} percentage points below the denominator's share"))
     return rows
 
 

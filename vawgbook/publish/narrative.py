@@ -362,7 +362,7 @@ def completeness_sentence(report: Report, kpi_id: str, dimension: str) -> str:
         threshold=report.registry.breakdown_settings.completeness_threshold,
         years=W.COMPLETENESS_BOTH.format(
             word=vocabulary().dimension_words[dimension],
-            tolerance=report.registry.breakdown_settings.numerator_tolerance)
+            tolerance=report.registry.breakdown_settings.numerator_tolerance * 100)
         if report.registry[kpi_id].kind == "proportion" else "")
 
 
