@@ -71,6 +71,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import calibration_sim as sim  # noqa: E402  (the benchmark's own helper module, beside this file)
 from calibration_sim import NATIONAL, PERIOD  # noqa: E402
+from pipeline import snapshot, tidy  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS_JSON = ROOT / "benchmarks" / "results" / "calibration.json"
@@ -744,39 +745,6 @@ def print_tables(fig: dict) -> None:
 # ------------------------------------------------------------------------------------------------
 # Main
 # ------------------------------------------------------------------------------------------------
-def tidy(obj):
-    """JSON-safe, rounded copy of the figures."""
-    if isinstance(obj, dict):
-        return {str(k): tidy(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [tidy(v) for v in obj]
-    if isinstance(obj, float | np.floating):
-        return None if obj != obj else round(float(obj), 5)
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.bool_):
-        return bool(obj)
-    return obj
-
-
-def git(*args: str) -> str:
-    return subprocess.run(["git", *args], capture_output=True, text=True, cwd=ROOT, check=True).stdout
-
-
-def snapshot(code: str, into: Path) -> str:
-    """Copy the package to ``into`` (the working tree, or a git revision); return its version label."""
-    if code == "worktree":
-        shutil.copytree(ROOT / "vawgbook", into / "vawgbook", ignore=shutil.ignore_patterns("__pycache__"))
-        try:
-            dirty = git("status", "--porcelain", "--", "vawgbook").strip()
-            return git("rev-parse", "--short", "HEAD").strip() + ("+modified" if dirty else "")
-        except (OSError, subprocess.CalledProcessError):
-            return "unknown"
-    archive = subprocess.run(["git", "archive", code, "vawgbook"], capture_output=True, cwd=ROOT, check=True)
-    subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
-    return git("rev-parse", "--short", code).strip()
-
-
 def registry_template(code_dir: Path) -> str | None:
     """The KPI registry shipped with the code under test (``vawgbook/config/kpis.yaml``, or the one
     ``kpis.yaml`` in the package if it has moved), as text; None if there is none."""

@@ -80,7 +80,7 @@ def test_kpis_exits_0_and_says_what_it_wrote(sample_runs):
     for run in sample_runs:
         assert run["returncode"] == 0, run["stderr"]
         assert "Traceback" not in run["stderr"]
-        assert f"wrote {run['out']} (3256 rows)" in run["stderr"]
+        assert f"wrote {run['out']} (4128 rows)" in run["stderr"]
         assert run["out"].is_file()
         # nothing but the results file is left in the output folder (no temporary files)
         assert [p.name for p in run["out"].parent.iterdir()] == ["kpi_results.csv"]
@@ -111,8 +111,9 @@ def test_kpis_columns_hold_what_the_contract_says(sample_rows):
     assert {r["assessment"] for r in sample_rows if not r["dimension"]} <= ASSESSMENTS
     assert {r["assessment"] for r in sample_rows if r["dimension"]} <= {
         "complete_enough", "incomplete_recording", "insufficient_data", "higher", "lower",
-        "no_significant_difference", "gap_widened", "gap_narrowed", "no_significant_change",
-        "not_tested"}
+        "no_significant_difference", "gap_widened", "gap_narrowed", "gap_reversed",
+        "no_significant_change", "not_tested", "incomplete_baseline", "numerator_incomplete",
+        "robust_to_recording", "sensitive_to_recording"}
     assert {r["kind"] for r in sample_rows} == {"count", "proportion", "rate"}
     assert {r["direction"] for r in sample_rows} == {"higher_is_better", "lower_is_better", "context"}
     checked = 0

@@ -18,6 +18,7 @@ import pandas as pd
 #: The files of a period's folder (``book/periods/PERIOD``).
 RESULTS_FILE = "kpi_results.csv"
 QUARTERLY_FILE = "kpi_quarterly.csv"
+GROUPS_QUARTERLY_FILE = "kpi_quarterly_groups.csv"  # each group's quarterly figure against the rest
 QUALITY_FILE = "data_quality.json"
 REVISIONS_FILE = "revisions.csv"
 MANIFEST_FILE = "manifest.json"

@@ -36,8 +36,16 @@ DISPARITY_LABELS = {
 GAP_LABELS = {
     "gap_widened": "◀▶ Gap widened",
     "gap_narrowed": "▶◀ Gap narrowed",
+    "gap_reversed": "⇄ Gap reversed (closed and opened the other way)",
     "no_significant_change": "● No evidence the gap changed",
     "incomplete_recording": "◌ Recording too incomplete to test",
+    "insufficient_data": "○ Too little data to tell",
+}
+
+
+BOUNDS_LABELS = {
+    "robust_to_recording": "✓ Same side of zero whoever the unrecorded victims were",
+    "sensitive_to_recording": "? Could be made or undone by who the unrecorded victims were",
     "insufficient_data": "○ Too little data to tell",
 }
 
@@ -119,15 +127,43 @@ DISPARITY_INCOMPLETE = ("{head}: {values}. Not tested: {dimension} was recorded 
 DISPARITY_NONE = "{head}: {values}; no evidence of a difference."
 DISPARITY_FOUND = ("{head}: {values} ({points}). A difference this large is unlikely to be chance "
                    "variation alone ({q}).")
-GAP_VERB = {"gap_widened": "widened", "gap_narrowed": "narrowed"}
+GAP_VERB = {"gap_widened": "widened", "gap_narrowed": "narrowed",
+            "gap_reversed": "reversed (it closed and opened the other way)"}
 GAP_CHANGED = ("The gap in {kpi} between {who} and {other} {verb}, {where}: {now} in the "
                "{year_ending} against {before} in the 12 months before ({q}).")
+GAP_CHANGED_WITHIN = ("The gap in {kpi} between {who} and {other} in the same force {verb}, {where}: "
+                      "{now} in the {year_ending} against {before} in the 12 months before ({q}).")
 SEE_VISIBLE = " See [Visible in the data]({page})."
+# The national gap two ways: across the country as a whole (crude) and within forces.
+GAP_TWO_WAYS = ("{head}: {value} against {baseline} for {other} in the {year_ending} across "
+                "England and Wales as a whole, a gap of {crude} ({crude_reading}). Comparing victims "
+                "in the same force, the gap is {within} ({within_reading}).{mix}")
+GAP_READING_FOUND = "unlikely to be chance, {q}"
+GAP_READING_NONE = "no evidence of a gap"
+GAP_READING_UNTESTED = "not tested"
+GAP_MIX = (" The two differ because {who} and {other} are not spread across forces in the same way, "
+           "and forces' figures differ: the figure for the country as a whole mixes differences "
+           "between forces with differences within them, so the gap within forces is the one to go by.")
+COVERAGE_SENTENCE = ("These figures by {word} rest on {share} of the country's cases: those with a known "
+                     "{word} in the {forces} forces that recorded it completely enough{years}.")
+GAPS_TWO_WAYS_NATIONAL = "**Gaps between groups, England and Wales: across the country and within forces**"
+GAPS_CHANGED_WITHIN_NATIONAL = "**Gaps within forces that widened, narrowed or reversed, England and Wales**"
+BOUNDS_SENTENCE = ("{head}: a gap of {gap} as recorded; {all_in} if all {cases} victims with no recorded "
+                   "{word} were {who}, {none} if none were. {reading}")
+BOUNDS_READING = {
+    "robust_to_recording": "Either way the gap stays on the same side.",
+    "sensitive_to_recording": "Who the unrecorded victims were could make or undo this gap.",
+}
+NO_GROUP_FINDINGS = "No gap between groups was found here, so no group is charted."
+GROUP_SERIES_HEADING = "### {kpi} by {word}: {who}"
 COMPLETENESS = ("**{kpi} by {word}.** Across England and Wales, {word} was known (recorded and not "
                 "'not stated') for {now} of cases in the {year_ending}, against {before} the year "
-                "before. {good} of {forces} forces recorded it for at least {threshold:.0%} of cases; "
-                "only those forces are tested, and only they make up the England and Wales figures by "
-                "{word} below.")
+                "before. {good} of {forces} forces recorded it for at least {threshold:.0%} of cases"
+                "{years}; only those forces are tested, and only they make up the England and Wales "
+                "figures by {word} below.")
+COMPLETENESS_BOTH = (" in both years, with the outcome recorded by {word} nearly as completely (at most "
+                     "{tolerance:g} percentage points less); a force that met this only in the last 12 "
+                     "months has its gaps tested but not their change")
 DIFFERENCES_NATIONAL = "**Differences unlikely to be chance, England and Wales**"
 GAPS_CHANGED_NATIONAL = "**Gaps that widened or narrowed, England and Wales**"
 NONE_FOUND = "- None found."
@@ -149,10 +185,14 @@ NO_BREAKDOWNS = "No breakdowns in the data."
 NONE_FOUND_TABLE = "None found."
 NO_COUNT_BREAKDOWNS = "No count indicators are broken down."
 NOT_PUBLISHED = "[c] Not published (small numbers)"
-COMPLETENESS_READING = {"complete_enough": "✓ {threshold:.0%} or more: tested",
+COMPLETENESS_READING = {"complete_enough": "✓ {threshold:.0%} or more in both years: tested",
+                        "incomplete_baseline": ("✓ {threshold:.0%} or more this year only: gaps tested, "
+                                                "not their change"),
+                        "numerator_incomplete": "✗ outcome recorded less completely than cases: not tested",
                         "incomplete_recording": "✗ below {threshold:.0%}: not tested",
                         "insufficient_data": "○ no data"}
 GAP_INTERVAL = "{gap:+.1f} ({lower:+.1f} to {upper:+.1f}) points"
+BOUNDS_RANGE = "{all_in:+.1f} / {none:+.1f} points"
 
 # ---------------------------------------------------------------- sections of a page
 
@@ -193,6 +233,13 @@ SPC_AND_YEARLY_DIFFER = (" The two methods answer different questions: the year-
 # ---------------------------------------------------------------- charts
 
 CHART_NO_DATA = "{kpi}, {place}: no data to chart."
+GROUP_CHART_TITLE = "{kpi}, {place}: {who} against {other}"
+GROUP_CHART_SUBTITLE = ("Each quarter; a break in a line is a quarter not published (small numbers or too "
+                        "few cases)")
+GROUP_CHART_DESCRIPTION = ("Line chart: {kpi}, {place}, each quarter from {first} to {last}: {who} from "
+                           "{group_first} to {group_last}, {other} from {other_first} to {other_last}; "
+                           "{hidden} of {quarters} quarters not shown for {who}.")
+LEGEND_GROUP = "Group"
 CHART_DESCRIPTION = ("Line chart: {kpi}, {place}, each quarter from {first} ({first_value}) to {last} "
                      "({last_value}), ranging from {low} to {high}.")
 POINT_TYPES = {
@@ -223,14 +270,26 @@ FUNNEL_DESCRIPTION = "Funnel plot of {kpi} by force. {sentence}"
 NATIONAL_EXCLUDING = "England and Wales excluding {forces} (incomplete data)"
 DISCLOSURE_NOTE = "not published: fewer than {threshold} cases (statistical disclosure control)"
 BREAKDOWN_NATIONAL_ALL = "England and Wales: every force"
-BREAKDOWN_NATIONAL_SOME = ("England and Wales: the {included} forces whose recording met the threshold "
-                           "({left_out} left out)")
-BREAKDOWN_FORCES_MET = "{met} of {forces} forces met the threshold"
+BREAKDOWN_NATIONAL_SOME = ("England and Wales: the {included} forces whose recording met the threshold"
+                           "{years} ({left_out} left out)")
+BREAKDOWN_FORCES_MET = "{met} of {forces} forces met the threshold{years}"
+BREAKDOWN_BOTH_YEARS = " in both years"
 BREAKDOWN_NOT_SENT = "no {dimension} breakdown in the force returns"
+BREAKDOWN_NO_FORCE = "no force recorded {dimension} completely enough"
 BREAKDOWN_FEW_NOW = "fewer than {min_cases} cases in a group: too few for a rate"
 BREAKDOWN_FEW_EITHER = "fewer than {min_cases} cases in a group in one of the years"
 BREAKDOWN_INCOMPLETE = "{dimension} recorded for too few cases to rely on"
+BREAKDOWN_NUMERATOR_SHORT = ("{dimension} known for {numerator} of the numerator but {denominator} of the "
+                             "denominator: the groups' figures would be biased")
+BREAKDOWN_INCOMPLETE_BEFORE = ("{dimension} not recorded completely enough in the 12 months before to "
+                               "compare the gap with it")
 BREAKDOWN_GAP_NOTE = "gap {gap} percentage points, 95% interval {lower} to {upper}"
+BREAKDOWN_WITHIN_NOTE = ("gap within forces ({forces} forces); across England and Wales as a whole "
+                         "{crude} percentage points")
+BREAKDOWN_BOUNDS_NOTE = ("if all {cases:,.0f} cases with no recorded {dimension} were in the group: "
+                         "{all_in} percentage points; if all were in the comparison group: {none}")
+BREAKDOWN_COVERAGE_NOTE = ("cases with a known {dimension} in the {included} forces that met the "
+                           "threshold{years}, of all cases in England and Wales")
 
 ACROSS_BREAK = "not comparable with the year before: {what} (from {quarter}; {source})"
 TREND_WITH_BREAK = "the trend allows for a step at the counting change in {quarter}"

@@ -81,7 +81,7 @@ def test_a_period_folder_holds_results_pages_and_manifest(published):
     assert "pillar-build-trust-and-confidence.ipynb" in names
     nb = nbformat.read(folder / "national_overview.ipynb", as_version=4)
     printed = nb.cells[-1].outputs[0]["text"]
-    assert printed.startswith(". None None 3256")  # shared results beside the page, not recomputed
+    assert printed.startswith(". None None 4128")  # shared results beside the page, not recomputed
     tags = [set(c.metadata.get("tags", [])) for c in nb.cells if c.cell_type == "code"]
     assert "remove-cell" in tags[0] and "remove-input" in tags[-1]  # code hidden from readers
     assert not list((project / "book" / "periods").glob(".staging*"))

@@ -255,7 +255,8 @@ def test_breakdowns_leave_the_contract_rows_and_columns_alone():
     totals = with_b.loc[with_b["dimension"] == ""].reset_index(drop=True)
     pd.testing.assert_frame_equal(totals, without.reset_index(drop=True))
     assert set(with_b.loc[with_b["dimension"] != "", "comparison"]) == {
-        "recording_completeness", "disparity", "gap_change"}
+        "recording_completeness", "numerator_completeness", "coverage", "disparity", "gap_change",
+        "disparity_within_forces", "gap_change_within_forces", "gap_bounds"}
 
 
 # ---------------------------------------------------------------- bad input
@@ -346,3 +347,163 @@ def test_any_contract_dimension_can_be_broken_down():
     female = tested.loc[("disparity", "Female")]
     assert female["value"] == pytest.approx(0.75) and female["baseline_value"] == pytest.approx(7 / 15)
     assert female["assessment"] == "higher"
+
+
+# ---------------------------------------------------------------- gaps that hold up
+
+
+def _by_year(force, years, total_extra=None):
+    """Force-return rows where each year of the window has its own figures: ``years`` maps a year
+    (0 the oldest, 2 the latest) to ``(respondents, satisfied)`` dicts by category, which hold until
+    the next year given; the total is the sum of the categories plus ``total_extra`` (unrecorded)."""
+    rows = []
+    for k, q in enumerate(QUARTERS):
+        respondents, satisfied = years[max(y for y in years if y <= k // 4)]
+        extra_n, extra_x = (total_extra or {}).get(min(k // 4, 2), (0, 0))
+        total_n, total_x = sum(respondents.values()) + extra_n, sum(satisfied.values()) + extra_x
+        rows.append((force, q, "victim_survey_respondents", "", "", float(total_n)))
+        rows.append((force, q, "victim_survey_satisfied", "", "", float(total_x)))
+        for cat in respondents:
+            dim = "victim_ethnicity"
+            rows += [(force, q, "victim_survey_respondents", dim, cat, float(respondents[cat])),
+                     (force, q, "victim_survey_satisfied", dim, cat, float(satisfied[cat]))]
+    return rows
+
+
+def _split(black, white, rate):
+    return {"Black": black, "White": white}, {"Black": round(black * rate), "White": round(white * rate)}
+
+
+@pytest.fixture(scope="module")
+def simpson():
+    """Two forces with no gap inside either (20% and 40% satisfied), Black victims spread evenly a
+    year before and 80% in the low force in the latest year (as in the issue)."""
+    kent = _by_year("Kent", {0: _split(250, 250, 0.2), 2: _split(400, 100, 0.2)})
+    surrey = _by_year("Surrey", {0: _split(250, 250, 0.4), 2: _split(100, 400, 0.4)})
+    return compute(_dataset(kent, surrey), _registry(), PERIOD)
+
+
+def test_simpsons_paradox_the_national_gap_is_given_two_ways(simpson):
+    rows = simpson.results.set_index(["force", "comparison", "category"])
+    crude = rows.loc[("England and Wales", "disparity", "Black")]
+    within = rows.loc[("England and Wales", "disparity_within_forces", "Black")]
+    assert crude["change"] == pytest.approx(-0.12) and crude["assessment"] == "lower"
+    assert crude["q_value"] < 0.001
+    assert within["value"] == pytest.approx(0.0, abs=1e-12)
+    assert within["assessment"] == "no_significant_difference"
+    assert within["baseline_value"] == pytest.approx(-0.12)  # the crude gap beside it
+    assert within["ci_lower"] < 0 < within["ci_upper"]
+    changed = rows.loc[("England and Wales", "gap_change", "Black")]
+    assert changed["assessment"] == "gap_widened"  # across the country: from 0 to -12 points
+    assert rows.loc[("England and Wales", "gap_change_within_forces", "Black"), "assessment"] \
+        == "no_significant_change"
+    for force in ("Kent", "Surrey"):
+        assert rows.loc[(force, "disparity", "Black"), "assessment"] == "no_significant_difference"
+
+
+def test_simpsons_paradox_leaves_the_front_page_silent(simpson):
+    from vawgbook.publish import narrative
+    from vawgbook.publish.report import Report
+
+    report = Report(PERIOD, simpson.results, simpson.quarterly, _registry())
+    headlines = narrative.gap_headlines(report.results, report.registry, PERIOD)
+    assert headlines == {"working": [], "not_working": []}
+    page = narrative.findings(report, "England and Wales", brief=True)
+    assert "gap" not in page
+    # The Visible page gives both, and says why they differ.
+    found = narrative.disparity_findings(report)
+    assert ("Comparing victims in the same force, the gap is +0.0 percentage points (no evidence of a "
+            "gap)") in found
+    assert "not spread across forces in the same way" in found
+
+
+def test_a_gap_that_changes_side_is_reversed_and_the_front_page_says_it_is_working():
+    kent = _by_year("Kent", {0: _split(2000, 8000, 0.5), 1: ({"Black": 2000, "White": 8000},
+                                                            {"Black": 800, "White": 4000}),
+                             2: ({"Black": 2000, "White": 8000}, {"Black": 1060, "White": 4000})})
+    results = compute(_dataset(kent), _registry(), PERIOD).results
+    gap = results.set_index(["force", "comparison", "category"]).loc[("Kent", "gap_change", "Black")]
+    assert gap["baseline_value"] == pytest.approx(-0.10) and gap["value"] == pytest.approx(0.03)
+    assert gap["assessment"] == "gap_reversed"
+    from vawgbook.publish import narrative
+
+    found = narrative.gap_headlines(results, _registry(), PERIOD, "Kent")
+    assert found["not_working"] == [] and found["working"]  # Black (and the merged group: the same)
+    assert all("reversed (it closed and opened the other way)" in s for s in found["working"])
+
+
+def test_completeness_that_improved_this_year_tests_the_gap_but_not_its_change():
+    # Kent: 60% of respondents with a known ethnicity a year before, 90% now.
+    years = {0: _split(60, 300, 0.6), 1: _split(60, 300, 0.6), 2: _split(90, 450, 0.6)}
+    unrecorded = {0: (240, 144), 1: (240, 144), 2: (60, 36)}
+    kent = _by_year("Kent", years, unrecorded)
+    rows = compute(_dataset(kent), _registry(), PERIOD).results.set_index(["force", "comparison", "category"])
+    completeness = rows.loc[("Kent", "recording_completeness", "")]
+    assert completeness["value"] == pytest.approx(0.9)
+    assert completeness["baseline_value"] == pytest.approx(0.6)
+    assert completeness["assessment"] == "incomplete_baseline"
+    assert np.isfinite(rows.loc[("Kent", "disparity", "Black"), "p_value"])
+    change = rows.loc[("Kent", "gap_change", "Black")]
+    assert change["assessment"] == "incomplete_recording" and np.isnan(change["p_value"])
+    assert "12 months before" in change["note"]
+    # England and Wales is made of forces complete in both years: none here.
+    national = rows.loc[("England and Wales", "disparity", "Black")]
+    assert national["assessment"] == "insufficient_data" and "no force recorded" in national["note"]
+
+
+def test_a_numerator_recorded_less_completely_than_its_denominator_is_not_relied_on():
+    # Respondents' ethnicity known for 90%; satisfied respondents' for only 75% of them.
+    years = {0: ({"Black": 100, "White": 800}, {"Black": 40, "White": 400})}
+    kent = _by_year("Kent", years, {k: (100, 260) for k in range(3)})
+    rows = compute(_dataset(kent), _registry(), PERIOD).results.set_index(["force", "comparison", "category"])
+    numerator = rows.loc[("Kent", "numerator_completeness", "")]
+    assert numerator["value"] == pytest.approx(440 / 700)
+    assert numerator["assessment"] == "numerator_incomplete"
+    assert rows.loc[("Kent", "recording_completeness", ""), "assessment"] == "numerator_incomplete"
+    disparity = rows.loc[("Kent", "disparity", "Black")]
+    assert disparity["assessment"] == "incomplete_recording" and np.isnan(disparity["p_value"])
+    assert "of the numerator but 90% of the denominator" in disparity["note"]
+    # Within the registry's tolerance it is relied on.
+    loose = compute(_dataset(kent), _registry(numerator_tolerance=0.3), PERIOD).results
+    loose = loose.set_index(["force", "comparison", "category"])
+    assert loose.loc[("Kent", "recording_completeness", ""), "assessment"] == "complete_enough"
+    assert np.isfinite(loose.loc[("Kent", "disparity", "Black"), "p_value"])
+
+
+def test_coverage_and_bounds_rows(rows):
+    coverage = rows.loc[("England and Wales", "coverage", "")]
+    # Kent alone meets the threshold: its 360 known of 1,200 respondents in the three forces.
+    assert (coverage["numerator"], coverage["denominator"]) == (360, 1200)
+    assert coverage["value"] == pytest.approx(0.3) and coverage["assessment"] == "not_tested"
+    bounds = rows.loc[("Kent", "gap_bounds", "Black")]
+    # Kent, last 12 months: Black 40/80, the rest 212/280; 40 unrecorded respondents, 28 satisfied.
+    assert (bounds["numerator"], bounds["denominator"]) == (28, 40)
+    in_group, in_rest = 68 / 120 - 212 / 280, 40 / 80 - 240 / 320
+    assert bounds["value"] == pytest.approx(0.5 - 212 / 280)
+    assert bounds["baseline_value"] == pytest.approx(in_group)
+    assert (bounds["ci_lower"], bounds["ci_upper"]) == pytest.approx(sorted([in_group, in_rest]))
+    assert bounds["assessment"] == "robust_to_recording"
+
+
+def test_the_quarterly_series_by_group_hide_what_a_sum_would_reveal():
+    small = ({"": 100, "White": 80, "Black": 6, "Asian": 6, "Mixed": 1, NOT_STATED: 2},
+             {"": 70, "White": 60, "Black": 5, "Asian": 4, "Mixed": 1, NOT_STATED: 0})
+    ds = _dataset(_returns("Kent", *small), _returns("Surrey", *GOOD))
+    computed = compute(ds, _registry(), PERIOD)
+    series = computed.groups_quarterly
+    kent = series.loc[series["force"] == "Kent"]
+    assert len(kent) == 12 * kent["category"].nunique()
+    hidden = kent.loc[kent["suppressed"]]
+    assert set(hidden["category"]) >= {"Mixed"}
+    assert hidden[["numerator", "denominator", "value", "comparison_value"]].isna().all().all()
+    # In each quarter, never exactly one of the categories hidden (their known total shows).
+    base = kent.loc[kent["category"].isin(CATS)]
+    assert (base.groupby("period")["suppressed"].sum() != 1).all()
+    # England and Wales is published, so with Kent's Black victims hidden, Surrey's are too.
+    black = series.loc[series["category"] == "Black"].set_index(["force", "period"])["suppressed"]
+    assert (black["Kent"] & black["Surrey"]).all()
+    # Each group's figure against the rest, by hand, for a quarter that is shown: England and
+    # Wales, Black victims (Kent 5 of 6 and Surrey 10 of 20) against the rest (65 of 87, 53 of 70).
+    national = series.loc[(series["force"] == "England and Wales") & (series["category"] == "Black")].iloc[0]
+    assert not national["suppressed"] and national["value"] == pytest.approx(15 / 26)
+    assert national["comparison_value"] == pytest.approx(118 / 157)

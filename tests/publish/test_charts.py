@@ -70,3 +70,21 @@ def test_figure_html_is_offline_stable_and_escaped():
 
 def test_chart_script_defines_the_page_function():
     assert "window.vawgChart" in charts.CHART_SCRIPT
+
+
+def test_group_chart_breaks_the_line_at_a_quarter_not_published():
+    kpi = REGISTRY["da_arrest_rate"]
+    series = pd.DataFrame({
+        "period": ["2023-24-Q1", "2023-24-Q2", "2023-24-Q3", "2023-24-Q4"], "force": "Kent",
+        "kpi_id": kpi.id, "dimension": "victim_ethnicity", "category": "Black",
+        "value": [0.30, float("nan"), 0.28, 0.27], "comparison_value": [0.35, float("nan"), 0.36, 0.35]})
+    spec = charts.group_chart(series, kpi, "Kent", "Black victims", "other victims").to_dict()
+    data = next(iter(spec["datasets"].values()))
+    assert len(data) == 6  # the quarter not published is left out, never drawn as a value
+    runs = {(d["group"], d["run"]) for d in data}
+    assert {r for g, r in runs if g == "Black victims"} == {"Black victims 0", "Black victims 1"}
+    assert spec["layer"][0]["encoding"]["detail"]["field"] == "run"
+    assert spec["title"]["text"] == ("Arrests per domestic abuse-flagged crime, Kent: Black victims against "
+                                     "other victims")
+    text = charts.describe_group(series, kpi, "Kent", "Black victims", "other victims")
+    assert "Black victims from 30.0% to 27.0%" in text and "1 of 4 quarters not shown" in text

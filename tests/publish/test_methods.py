@@ -48,3 +48,38 @@ def test_the_settings_on_the_methods_page_are_the_ones_the_tests_use(monkeypatch
     monkeypatch.setattr(methods, "SETTINGS", changed)
     page = methods.methods_markdown(load_registry(), None)
     assert "q-value is below 0.01" in page and "90% power" in page and "99% intervals" in page
+
+
+def test_the_rules_for_gaps_between_groups_come_from_the_settings_that_apply_them(monkeypatch):
+    import dataclasses
+
+    from vawgbook.publish import methods
+    from vawgbook.stats.pooling import MIN_PRIOR_SERIES
+
+    registry = load_registry()
+    page = methods.methods_markdown(registry, None)
+    settings = registry.breakdown_settings
+    assert f"at least\n{settings.completeness_threshold:.0%}" in page
+    assert f"{settings.numerator_tolerance * 100:g} percentage points less" in page
+    assert f"at least {MIN_PRIOR_SERIES} forces have an estimate" in page
+    assert "Mantel–Haenszel" in page and "Sato's (1989) variance" in page
+    assert "**reversed**" in page and "never called widened" in page
+    assert "has not been run" in page.split("How well the tests of gaps behave")[1]
+    stricter = dataclasses.replace(registry, breakdown_settings=dataclasses.replace(
+        settings, completeness_threshold=0.9, numerator_tolerance=0.02, min_cases=30))
+    page = methods.methods_markdown(stricter, None)
+    assert "at least\n90%" in page and "2 percentage points less" in page and "fewer than 30 cases" in page
+
+
+def test_the_gaps_benchmark_figures_are_shown_when_it_has_run():
+    figures = {"config": {"replicates": 48, "kinds": {"no_gap": 15, "persistent": 8, "widened": 8,
+                                                      "incomplete": 6, "incomplete_gap": 6},
+                          "gap_points": [12.0, 16.0], "black_per_year": [400, 900]},
+               "figures": {"power_persistent": {"n": 384, "k": 380, "rate": 0.9896},
+                           "power_widened": {"n": 384, "k": 300, "rate": 0.78125},
+                           "false_findings_forces": {"n": 720, "k": 14, "rate": 0.0194},
+                           "findings_incomplete_forces": {"n": 576, "k": 0, "rate": 0.0}}}
+    page = methods_markdown(REGISTRY, None, figures)
+    assert "Persistent gaps were found in 99.0% (380 of 384)" in page
+    assert "gaps that appeared in 78.1% (300 of 384)" in page
+    assert "forces with incomplete recording had 0 findings" in page

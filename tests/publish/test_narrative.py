@@ -97,3 +97,56 @@ def test_suppressed_figures_are_not_described():
         row(assessment="insufficient_data", value=float("nan"), suppressed=True), PERIOD, "Durham")
     assert text == ("Police-perpetrated VAWG cases, Durham: not published, as it rests on fewer cases "
                     "than the disclosure threshold.")
+
+
+def gap_row(**values):
+    base = dict(force="England and Wales", kpi_id="da_arrest_rate", dimension="victim_ethnicity",
+                category="Black", comparison="disparity", value=0.24, baseline_value=0.36, change=-0.12,
+                p_value=1e-6, q_value=1e-5, assessment="lower", suppressed=False, note="",
+                ci_lower=-0.15, ci_upper=-0.09, denominator=4000.0)
+    base.update(values)
+    return SimpleNamespace(**base)
+
+
+def test_the_national_gap_is_said_two_ways_and_the_difference_explained():
+    kpi = REGISTRY["da_arrest_rate"]
+    within = gap_row(comparison="disparity_within_forces", value=0.001, baseline_value=-0.12,
+                     p_value=0.9, q_value=0.9, assessment="no_significant_difference")
+    text = narrative.national_gap_sentence(kpi, gap_row(), within, PERIOD)
+    assert "across England and Wales as a whole, a gap of -12.0 percentage points (unlikely to be " \
+           "chance, q < 0.001)" in text
+    assert ("Comparing victims in the same force, the gap is +0.1 percentage points (no evidence of a "
+            "gap)") in text
+    assert "not spread across forces in the same way" in text and "the one to go by" in text
+    agreeing = gap_row(comparison="disparity_within_forces", value=-0.1, baseline_value=-0.12)
+    agree = narrative.national_gap_sentence(kpi, gap_row(), agreeing, PERIOD)
+    assert "not spread" not in agree
+
+
+def test_the_front_page_takes_national_gap_changes_from_within_forces_only():
+    black = dict(kpi_id="da_arrest_rate", dimension="victim_ethnicity", category="Black")
+    rows = pd.DataFrame([
+        dict(force="England and Wales", **black, comparison="gap_change", value=-0.12, baseline_value=0.0,
+             q_value=1e-6, assessment="gap_widened"),
+        dict(force="England and Wales", **black, comparison="gap_change_within_forces", value=-0.01,
+             baseline_value=0.0, q_value=0.6, assessment="no_significant_change"),
+        dict(force="Kent", **black, comparison="gap_change", value=0.03, baseline_value=-0.10, q_value=0.001,
+             assessment="gap_reversed"),
+    ])
+    assert narrative.gap_headlines(rows, REGISTRY, PERIOD) == {"working": [], "not_working": []}
+    kent = narrative.gap_headlines(rows, REGISTRY, PERIOD, "Kent")
+    assert kent["not_working"] == []
+    assert "reversed (it closed and opened the other way), Kent" in kent["working"][0]
+    rows.loc[1, ["value", "q_value", "assessment"]] = [-0.08, 0.001, "gap_widened"]
+    national = narrative.gap_headlines(rows, REGISTRY, PERIOD)
+    assert len(national["not_working"]) == 1 and "in the same force widened" in national["not_working"][0]
+
+
+def test_bounds_are_worded_with_both_assumptions():
+    kpi = REGISTRY["da_arrest_rate"]
+    bounds = gap_row(comparison="gap_bounds", value=-0.15, baseline_value=-0.043, ci_lower=-0.15,
+                     ci_upper=-0.043, denominator=200.0, assessment="robust_to_recording")
+    text = narrative.bounds_sentence(kpi, bounds, PERIOD)
+    assert ("a gap of -15.0 percentage points as recorded; -4.3 percentage points if all 200 victims "
+            "with no recorded ethnicity were Black victims, -15.0 percentage points if none were") in text
+    assert text.endswith("Either way the gap stays on the same side.")

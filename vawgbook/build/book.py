@@ -72,10 +72,10 @@ def build_book(root: Path = Path("."), echo: Callable[[str], None] = print,
     if not periods:
         raise InputError(periods_dir(root), "no periods to publish: run `vawgbook run` first")
     from ..config import load_registry
-    from ..publish.methods import load_calibration, methods_markdown
+    from ..publish.methods import load_calibration, load_gaps, methods_markdown
 
     write_text(root / "book" / "methods.md",
-               methods_markdown(load_registry(registry), load_calibration(root)))
+               methods_markdown(load_registry(registry), load_calibration(root), load_gaps(root)))
     toc = root / "_toc.yml"
     write_text(toc, "# Written by `vawgbook build` from book/periods; do not edit.\n"
                + yaml.safe_dump(table_of_contents(root, periods), sort_keys=False))

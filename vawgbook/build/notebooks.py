@@ -27,6 +27,7 @@ from ..compute.quality import report_tables, revisions
 from ..config import Registry, force_names, load_registry
 from ..errors import BuildError
 from ..files import (
+    GROUPS_QUARTERLY_FILE,
     MANIFEST_FILE,
     PAGES_FILE,
     QUALITY_FILE,
@@ -185,6 +186,7 @@ def write_results(folder: Path, ds: Dataset, registry: Registry, computed: Perio
     data-quality record and, given the previous period's quarterly table, the revisions."""
     write_csv(computed.results, folder / RESULTS_FILE)
     write_csv(computed.quarterly, folder / QUARTERLY_FILE)
+    write_csv(computed.groups_quarterly, folder / GROUPS_QUARTERLY_FILE)
     write_json(folder / QUALITY_FILE, report_tables(ds, registry, computed.period))
     if previous_quarterly is not None:
         write_csv(revisions(previous_quarterly, computed.quarterly), folder / REVISIONS_FILE)

@@ -13,14 +13,35 @@ DIRECTIONS = ("higher_is_better", "lower_is_better", "context")
 CHANGE = ("improving", "deteriorating", "increase", "decrease", "no_significant_change",
           "insufficient_data", "not_comparable")
 #: Breakdown rows, by comparison.
-COMPLETENESS = ("complete_enough", "incomplete_recording", "insufficient_data")
+COMPLETENESS = ("complete_enough", "incomplete_recording", "numerator_incomplete",
+                "incomplete_baseline", "insufficient_data")
+NUMERATOR_COMPLETENESS = ("complete_enough", "numerator_incomplete", "incomplete_recording",
+                          "insufficient_data")
 DISPARITY = ("higher", "lower", "no_significant_difference", "incomplete_recording",
              "insufficient_data")
-GAP_CHANGE = ("gap_widened", "gap_narrowed", "no_significant_change", "incomplete_recording",
-              "insufficient_data")
+GAP_CHANGE = ("gap_widened", "gap_narrowed", "gap_reversed", "no_significant_change",
+              "incomplete_recording", "insufficient_data")
+BOUNDS = ("robust_to_recording", "sensitive_to_recording", "insufficient_data")
+COVERAGE = ("not_tested", "insufficient_data")
 BREAKDOWN = ("not_tested", "incomplete_recording", "insufficient_data")
+#: Every breakdown comparison with the assessments its rows can carry (documented in the README's
+#: table of breakdown comparisons): the one mapping a reader-facing page needs.
+BREAKDOWN_ASSESSMENTS = {
+    "recording_completeness": COMPLETENESS,
+    "numerator_completeness": NUMERATOR_COMPLETENESS,
+    "coverage": COVERAGE,
+    "disparity": DISPARITY,
+    "disparity_within_forces": DISPARITY,
+    "gap_change": GAP_CHANGE,
+    "gap_change_within_forces": GAP_CHANGE,
+    "gap_bounds": BOUNDS,
+    "breakdown": BREAKDOWN,
+}
+#: What a tested change in a gap is called, by how it changed
+#: (:func:`vawgbook.stats.disparity.change_kind`).
+GAP_KINDS = {"widened": "gap_widened", "narrowed": "gap_narrowed", "reversed": "gap_reversed"}
 #: Every assessment a results row can carry.
-ALL = tuple(dict.fromkeys(CHANGE + COMPLETENESS + DISPARITY + GAP_CHANGE + BREAKDOWN))
+ALL = tuple(dict.fromkeys(CHANGE + tuple(a for words in BREAKDOWN_ASSESSMENTS.values() for a in words)))
 
 
 def assess(change: float, q_value: float, direction: str, q_threshold: float = SETTINGS.q_threshold,
@@ -59,14 +80,16 @@ def assess(change: float, q_value: float, direction: str, q_threshold: float = S
 
 
 def assess_gaps(comparison: str, q_value: np.ndarray, gap_or_change: np.ndarray,
-                widened: np.ndarray | None = None,
+                kind: np.ndarray | None = None,
                 q_threshold: float = SETTINGS.q_threshold) -> np.ndarray:
-    """Assessments of tested breakdown rows (q-values known): a ``disparity`` is ``higher`` or
-    ``lower`` by the sign of the gap, a ``gap_change`` ``gap_widened`` or ``gap_narrowed``;
-    otherwise no evidence of a difference, or of a change."""
+    """Assessments of tested breakdown rows (q-values known): a ``disparity`` (or
+    ``disparity_within_forces``) is ``higher`` or ``lower`` by the sign of the gap; a
+    ``gap_change`` (or ``gap_change_within_forces``) is ``gap_widened``, ``gap_narrowed`` or
+    ``gap_reversed`` by ``kind`` (:data:`GAP_KINDS`); otherwise no evidence of a difference, or
+    of a change."""
     significant = np.asarray(q_value, float) < q_threshold
-    if comparison == "disparity":
+    if comparison.startswith("disparity"):
         found = np.where(np.asarray(gap_or_change, float) > 0, "higher", "lower")
         return np.where(significant, found, "no_significant_difference")
-    found = np.where(np.asarray(widened, bool), "gap_widened", "gap_narrowed")
+    found = np.array([GAP_KINDS[k] for k in np.asarray(kind, object)], dtype=object)
     return np.where(significant, found, "no_significant_change")

@@ -49,6 +49,9 @@ class PeriodResults:
     results: pd.DataFrame  # COLUMNS
     quarterly: pd.DataFrame  # QUARTERLY_COLUMNS, every quarter up to the period
     warnings: list[str] = field(default_factory=list)
+    #: Each group's quarterly figure against its comparison group's (breakdowns.QUARTERLY_COLUMNS)
+    groups_quarterly: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=breakdowns.QUARTERLY_COLUMNS))
 
 
 def _inputs_present(ds: Dataset, kpi: Kpi) -> bool:
@@ -112,20 +115,14 @@ def _families(results: pd.DataFrame, q_threshold: float) -> pd.DataFrame:
     results = results.copy()
     results["q_value"] = np.nan
     results["applied_level"] = np.nan
-    national = results["force"] == force_names().national
+    national = (results["force"] == force_names().national).to_numpy()
     for comparison in comparisons():
-        rows = (results["comparison"] == comparison) & results["p_value"].notna()
-        here = rows & national
-        q = stats.bh_qvalues(results.loc[here, "p_value"].to_numpy(float))
-        results.loc[here, "q_value"] = q
-        results.loc[here, "applied_level"] = stats.multiplicity.bh_applied_level(q, q_threshold)
-        here = rows & ~national
-        if here.any():
-            h = stats.multiplicity.hierarchical_qvalues(
-                results.loc[here, "p_value"].to_numpy(float), results.loc[here, "kpi_id"].to_numpy(),
-                q_threshold)
-            results.loc[here, "q_value"] = h.q_values
-            results.loc[here, "applied_level"] = h.applied
+        rows = (results["comparison"] == comparison).to_numpy()
+        found = stats.multiplicity.national_and_families(
+            results.loc[rows, "p_value"].to_numpy(float), national[rows],
+            results.loc[rows, "kpi_id"].to_numpy(), q_threshold)
+        results.loc[rows, "q_value"] = found.q_values
+        results.loc[rows, "applied_level"] = found.applied
     return results
 
 
@@ -244,8 +241,8 @@ def compute(ds: Dataset, registry: Registry, period: Quarter,
     mdc = stats.min_detectable_changes([r.basis for r in tested], np.where(keep, applied, np.nan))
     results["min_detectable_change"] = np.where(keep, mdc, results["min_detectable_change"])
     results["dimension"] = results["category"] = ""
-    results = pd.concat([results, breakdowns.rows(ds, live, period, panel, q_threshold)],
-                        ignore_index=True)
+    by_group, groups_quarterly = breakdowns.compute_all(ds, live, period, panel, q_threshold)
+    results = pd.concat([results, by_group], ignore_index=True)
     results = results[COLUMNS]
     quarterly = quarterly[QUARTERLY_COLUMNS]
-    return PeriodResults(period, results, quarterly, warnings)
+    return PeriodResults(period, results, quarterly, warnings, groups_quarterly)

@@ -109,6 +109,11 @@ class BreakdownSettings:
     #: Wider groups reported alongside the categories, per dimension, e.g. the framework's
     #: "Black and minoritised" = Asian, Black, Mixed and Other.
     merged: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
+    #: For a proportion, how far (in share of the total, e.g. 0.05 = 5 percentage points) the
+    #: numerator's known share may fall below the denominator's before the breakdown is not
+    #: relied on: outcomes recorded by group less completely than the cases they divide by would
+    #: bias the groups' figures.
+    numerator_tolerance: float = 0.05
 
 
 @dataclass(frozen=True)
@@ -203,13 +208,18 @@ def _breakdown_settings(data: object, fail) -> BreakdownSettings:
     if data is None:
         return BreakdownSettings()
     if not isinstance(data, dict):
-        fail("'breakdowns' must be a mapping (completeness_threshold, min_cases, reference, merged)")
-    unknown = set(data) - {"completeness_threshold", "min_cases", "reference", "merged"}
+        fail("'breakdowns' must be a mapping (completeness_threshold, numerator_tolerance, min_cases, "
+             "reference, merged)")
+    unknown = set(data) - {"completeness_threshold", "numerator_tolerance", "min_cases", "reference",
+                           "merged"}
     if unknown:
         fail(f"breakdowns: unknown setting {sorted(unknown)[0]!r}")
     threshold = data.get("completeness_threshold", 0.8)
     if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 <= threshold <= 1:
         fail(f"breakdowns: completeness_threshold must be a share from 0 to 1, not {threshold!r}")
+    tolerance = data.get("numerator_tolerance", 0.05)
+    if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or not 0 <= tolerance <= 1:
+        fail(f"breakdowns: numerator_tolerance must be a share from 0 to 1, not {tolerance!r}")
     min_cases = data.get("min_cases", 20)
     if isinstance(min_cases, bool) or not isinstance(min_cases, int) or min_cases < 1:
         fail(f"breakdowns: min_cases must be a whole number of at least 1, not {min_cases!r}")
@@ -238,7 +248,7 @@ def _breakdown_settings(data: object, fail) -> BreakdownSettings:
             if str(name) in vocabulary().breakdowns[dim]:
                 fail(f"breakdowns: merged group {name!r} has the name of a {dim} category")
             merged[dim][str(name)] = tuple(category(dim, m) for m in members)
-    return BreakdownSettings(float(threshold), min_cases, reference, merged)
+    return BreakdownSettings(float(threshold), min_cases, reference, merged, float(tolerance))
 
 
 def _breaks(data: object, groups: dict, kpis: list[Kpi], fail) -> tuple[Break, ...]:

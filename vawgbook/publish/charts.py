@@ -214,3 +214,78 @@ def funnel_chart(f) -> alt.Chart:
                            alt.Tooltip("signal:N", title=W.TOOLTIP_AGAINST_NATIONAL)])
     title = alt.Title(W.FUNNEL_TITLE.format(kpi=kpi.name), subtitle=W.FUNNEL_SUBTITLE)
     return _theme(alt.layer(lines, centre, dots, title=title))
+
+
+def _runs(values: pd.Series) -> list[int]:
+    """A run number for each point, new after every missing value: lines are drawn per run, so a
+    quarter not published is a break in the line, never a value drawn across."""
+    run, out, gap = 0, [], False
+    for v in values:
+        if v != v:
+            gap = True
+        elif gap:
+            run, gap = run + 1, False
+        out.append(run)
+    return out
+
+
+def group_series(groups: pd.DataFrame, kpi: Kpi, dimension: str, category: str, place: str) -> pd.DataFrame:
+    """One group's quarterly figures and its comparison group's, for one place, in time order."""
+    return groups.loc[(groups["kpi_id"] == kpi.id) & (groups["dimension"] == dimension)
+                      & (groups["category"] == category) & (groups["force"] == place)]
+
+
+def group_chart(series: pd.DataFrame, kpi: Kpi, place: str, who: str, other: str) -> alt.Chart:
+    """A group's quarterly figure against its comparison group's (from :func:`group_series`):
+    two lines that differ in colour and dash; a quarter not published (disclosure control, or too
+    few cases for a rate) is a break in the line."""
+    order = [Quarter.parse(p).label for p in series["period"]]
+    frames = []
+    for name, column in ((who, "value"), (other, "comparison_value")):
+        values = series[column].astype(float).reset_index(drop=True)
+        frames.append(pd.DataFrame({"quarter": order, "value": values, "group": name,
+                                    "display": [kpi.display(v) for v in values],
+                                    "run": [f"{name} {r}" for r in _runs(values)]}))
+    data = pd.concat(frames, ignore_index=True).dropna(subset=["value"])
+    x = alt.X("quarter:O", sort=order, title=W.AXIS_QUARTER, axis=alt.Axis(labelAngle=-45))
+    y = alt.Y("value:Q", title=_units(kpi), axis=alt.Axis(format=_axis_format(kpi)),
+              scale=alt.Scale(zero=False))
+    colour = alt.Color("group:N", title=W.LEGEND_GROUP, sort=[who, other],
+                       scale=alt.Scale(domain=[who, other], range=[PALETTE[0], PALETTE[1]]),
+                       legend=alt.Legend(orient="bottom"))
+    dash = alt.StrokeDash("group:N", title=W.LEGEND_GROUP, sort=[who, other],
+                          scale=alt.Scale(domain=[who, other], range=[[1, 0], [6, 3]]),
+                          legend=alt.Legend(orient="bottom"))
+    tooltip = [alt.Tooltip("quarter:O", title=W.TOOLTIP_QUARTER),
+               alt.Tooltip("group:N", title=W.LEGEND_GROUP), alt.Tooltip("display:N", title=kpi.name)]
+    base = alt.Chart(_stable(data))
+    lines = base.mark_line().encode(x=x, y=y, color=colour, strokeDash=dash, detail="run:N")
+    points = base.mark_point(filled=True, size=40).encode(
+        x=x, y=y, color=colour, shape=alt.Shape("group:N", title=W.LEGEND_GROUP, sort=[who, other],
+                                                 scale=alt.Scale(domain=[who, other],
+                                                                 range=["circle", "triangle-up"]),
+                                                 legend=alt.Legend(orient="bottom")),
+        tooltip=tooltip)
+    title = alt.Title(W.GROUP_CHART_TITLE.format(kpi=kpi.name, place=place, who=who, other=other),
+                      subtitle=W.GROUP_CHART_SUBTITLE)
+    return _theme(alt.layer(lines, points, title=title))
+
+
+def describe_group(series: pd.DataFrame, kpi: Kpi, place: str, who: str, other: str) -> str:
+    """A text alternative for :func:`group_chart`: span, each line's first and latest values shown,
+    and how many quarters are not shown."""
+    if series.empty or series["value"].isna().all():
+        return W.CHART_NO_DATA.format(kpi=kpi.name, place=place)
+    quarters = [Quarter.parse(p).label for p in series["period"]]
+
+    def ends(column: str) -> tuple[str, str]:
+        values = series[column].dropna()
+        if values.empty:
+            return W.MISSING, W.MISSING
+        return kpi.display(values.iloc[0]), kpi.display(values.iloc[-1])
+
+    (g0, g1), (o0, o1) = ends("value"), ends("comparison_value")
+    return W.GROUP_CHART_DESCRIPTION.format(
+        kpi=kpi.name, place=place, first=quarters[0], last=quarters[-1], who=who, other=other,
+        group_first=g0, group_last=g1, other_first=o0, other_last=o1,
+        hidden=int(series["value"].isna().sum()), quarters=len(series))

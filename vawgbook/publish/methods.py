@@ -9,8 +9,11 @@ from pathlib import Path
 from ..config import Registry, vocabulary
 from ..stats import BYAR_EXACT_BELOW, SETTINGS
 from ..stats.change import EXACT_CELL_BELOW, EXACT_COUNT_BELOW
+from ..stats.pooling import MIN_PRIOR_SERIES
+from ..stats.settings import MIN_DISPERSION_DF
 
 CALIBRATION_FILE = Path("benchmarks") / "results" / "calibration.json"
+GAPS_FILE = Path("benchmarks") / "results" / "gaps.json"
 DIRECTION_WORDS = {"higher_is_better": "higher is better", "lower_is_better": "lower is better",
                    "context": "context (neither)"}
 
@@ -218,34 +221,89 @@ def _serial_table(headline: dict) -> str:
 
 
 def _breakdown_section(registry: Registry) -> str:
-    """How groups of victims are compared, with the registry's own settings."""
+    """How groups of victims are compared, with the registry's and the tests' own settings."""
     settings = registry.breakdown_settings
     broken = [f"{k.name} by {', '.join(d.replace('_', ' ') for d in k.breakdowns)}"
               for k in registry.kpis if k.breakdowns]
     against = "".join(f", or with {v} ({k})" for k, v in settings.reference.items())
     merged = [f"{name} ({', '.join(members)})" for groups in settings.merged.values()
               for name, members in groups.items()]
+    thresholds = sorted({k.disclosure_threshold for k in registry.kpis
+                         if k.breakdowns and k.disclosure_threshold})
+    disclosure = " or ".join(str(t - 1) for t in thresholds) or "the indicator's threshold minus 1"
     return f"""## Groups of victims: ethnicity, age and sex
 
 Indicators broken down from force returns: {'; '.join(broken) or 'none'}.
 
 **Recording completeness first.** For each force and breakdown, the share of the total whose
 group is known (recorded, and not 'not stated') in the last 12 months, against the 12 months
-before. Where it is below {settings.completeness_threshold:.0%} the breakdown is shown but not
-tested or ranked, and the force is left out of the England and Wales figures by group, which are
-sums over the forces that meet the threshold. Categories are never scaled up to the total: what
-was not recorded stays not recorded.
+before. A force's breakdown is tested only where that share is at least
+{settings.completeness_threshold:.0%}; for a proportion, also only where the numerator (the arrests,
+say) is known by group for no more than {settings.numerator_tolerance * 100:g} percentage points less
+of its total than the denominator is (outcomes recorded by group less completely than the cases they divide by
+would bias every group's figure). A gap is tested where this year meets both rules; a change in a
+gap only where both years do, so that recording that improved this year is not mistaken for a
+change in the gap. Below them the breakdown is shown but not tested or ranked. England and Wales
+figures by group are sums over the forces that meet the rules (for proportions, in both years, so
+that the two years cover the same forces), and the page states the share of the country's cases
+they rest on. Categories are never scaled up to the total: what was not recorded stays not
+recorded.
 
 **Gaps between groups.** For proportions, each group's 12-month figure is compared with the rest
 of the victims whose group is known{against}:
 a two-proportion score test, widened by a dispersion factor measured from how much the quarterly
-gap varied over the last 12 quarters beyond binomial noise (a Pearson statistic about each
-year's mean gap, never less than 1, on Student's t), as the main tests are. The gap's 95%
-interval is Newcombe's hybrid score interval on the same effective sample sizes. Whether a gap
-widened or narrowed compares it with the gap a year before. The false discovery rate is
-controlled across every gap tested in the period, and separately across every change in a gap.
-Wider groups are also compared: {'; '.join(merged) or 'none'}. Counts by group are shown but
-not compared, as there is no population by group to turn them into rates.
+gap varied over the last {vocabulary().analysis_quarters} quarters beyond binomial noise (a
+Pearson statistic about each year's mean gap, on Student's t). As in the main tests, each force's
+factor is pooled across the forces of the same indicator and breakdown whose recording is complete
+enough (empirical Bayes, when at least {MIN_PRIOR_SERIES} forces have an estimate on at least
+{MIN_DISPERSION_DF} degrees of freedom), never less than 1, and the test is referred to t on the
+prior's plus the force's own degrees of freedom; England and Wales uses its own history. The
+gap's {SETTINGS.conf:.0%} interval is Newcombe's hybrid score interval on the same effective sample
+sizes. Wider groups are also compared: {'; '.join(merged) or 'none'}. Counts by group are shown
+but not compared, as there is no population by group to turn them into rates.
+
+**Whether a gap changed.** The gap in the last 12 months is compared with the gap in the 12
+months before, against the variance the change would have if neither group's figure had moved
+(each group's proportion pooled over the two years, times the dispersion factor). A gap's side
+is taken as established in a year when its {SETTINGS.conf:.0%} interval excludes zero. A change
+unlikely to be chance is called **widened** when the gap moved further from zero (or opened where
+none was established), **narrowed** when it moved nearer (or closed), and **reversed** when the gap
+was established on one side a year before and is established on the other side now: it closed and
+opened the other way, and is never called widened. When neither year's side is established the
+size of the gap decides.
+
+**England and Wales two ways.** A gap across the whole country can come from where each group's
+victims live: if one group is concentrated in forces where everyone's figure is lower, it looks
+worse off nationally even where no force treats the groups differently (Simpson's paradox). So
+the England and Wales gap is also given within forces: the Mantel–Haenszel risk difference
+stratified by force (Greenland and Robins 1985) over the forces that make up the national figures,
+with Sato's (1989) variance widened by the dispersion of the gap within forces measured from its own
+quarterly history (each quarter's gap within forces about each year's mean, as above; England and
+Wales is tested on its own history), on Student's t; the test and the {SETTINGS.conf:.0%} interval
+are Wald's on that t. The change in the gap within forces compares the two years' estimates. The page gives
+both gaps and says why they differ when one is a finding and the other is not; the front page
+lists a national gap under "what isn't working" (or "what is working") only from the gap within
+forces.
+
+**Many tests at once.** The false discovery rate is controlled in families that match the
+reader's questions, as for the main tests: for each comparison (a gap, its change, and for
+England and Wales each within forces), England and Wales is a Benjamini–Hochberg family of its
+own, and the forces are controlled hierarchically with each indicator and breakdown (arrests by
+ethnicity, say) as a family (Benjamini and Bogomolov 2014). A gap is reported when its q-value is
+below {SETTINGS.q_threshold:g}. Each result gives the smallest gap (or change in a gap) its test would
+have found with {SETTINGS.power:.0%} power at the p-value threshold its family actually applied.
+
+**How much a gap depends on who was not recorded.** For every gap, the results also give the gap
+if every victim with no recorded group were in the group, and if none were (all among the
+comparison group), with the outcomes they actually had. A gap on the same side of zero under both
+is marked as holding whoever the unrecorded victims were; otherwise as one that could be made or
+undone by them. It is a bound on what the missing records could do, not an interval.
+
+**Quarter by quarter.** The page charts each group against the rest in each quarter (England and
+Wales, and each force on its page). A quarter is not shown where a count behind it is from 1 to
+{disclosure}, where it would reveal such a count through a published sum (the year's total,
+the known categories, a wider group, England and Wales), or where either group has fewer than
+{settings.min_cases} cases in the quarter: it is a break in the line, not a value.
 
 **Small numbers.** No figure for a group rests on fewer than {settings.min_cases} cases (a
 proportion's denominator) over 12 months, and counts below the indicator's disclosure threshold
@@ -253,14 +311,37 @@ are withheld with secondary suppression, so that no published total reveals them
 
 **What a gap means.** A gap can reflect reporting and recording, and where the victims of each
 group live, as well as their experience of the police; it is a question to look into, not by
-itself a finding of unfair treatment. Simulations with no real gap (in `tests/test_breakdowns.py`)
-confirm the tests reject no more than about 5% of the time at the 5% level, whatever the extra
-variation.
+itself a finding of unfair treatment. Simulations with no real gap (in
+`tests/compute/test_breakdowns.py`) confirm the tests reject no more than about 5% of the time at
+the 5% level, whatever the extra variation.
 """
 
 
-def methods_markdown(registry: Registry, calibration: dict | None) -> str:
-    """The whole methods page (MyST Markdown)."""
+def _gaps_benchmark_section(figures: dict | None) -> str:
+    head = "## How well the tests of gaps behave\n\n"
+    if not figures:
+        return head + ("The benchmark `benchmarks/gaps.py` has not been run on this machine, so its "
+                       "figures are not shown.\n")
+    f, config = figures["figures"], figures["config"]
+    kinds = config["kinds"]
+    low, high = config["gap_points"]
+    few, many = config["black_per_year"]
+    return head + (
+        f"The benchmark `benchmarks/gaps.py` simulates {config['replicates']} data sets for the 43 "
+        f"forces in the published formats, each with {kinds['no_gap']} forces with complete recording "
+        f"and no gap, {kinds['persistent']} with a persistent gap in Black victims' arrest rate, "
+        f"{kinds['widened']} where such a gap appeared in the last four quarters ({low:.0f} to "
+        f"{high:.0f} points, {few} to {many} Black victims a year), and "
+        f"{kinds['incomplete'] + kinds['incomplete_gap']} with incomplete recording (with and without "
+        f"gaps), and runs the whole pipeline on each. Persistent gaps were found in "
+        f"{_rate(f['power_persistent'])} of the forces that had them, gaps that appeared in "
+        f"{_rate(f['power_widened'])}; {_rate(f['false_findings_forces'])} of forces with no gap had any "
+        f"finding, and forces with incomplete recording had {f['findings_incomplete_forces']['k']} "
+        f"findings. See `benchmarks/README.md`.\n")
+
+
+def methods_markdown(registry: Registry, calibration: dict | None, gaps: dict | None = None) -> str:
+    """The whole methods page (MyST Markdown); ``gaps`` the figures of ``benchmarks/gaps.py``."""
     intro = """# Methods and definitions
 
 ## Sources
@@ -286,9 +367,15 @@ rates. A force without complete data for an indicator in the last 12 quarters is
 indicator's national series, and the page says so.
 """
     return "\n".join([intro, _kpi_section(registry), _statistics(), _breaks_section(registry),
-                      _breakdown_section(registry), _calibration_section(calibration)])
+                      _breakdown_section(registry), _calibration_section(calibration),
+                      _gaps_benchmark_section(gaps)])
 
 
-def load_calibration(root: Path) -> dict | None:
-    path = Path(root) / CALIBRATION_FILE
+def load_calibration(root: Path, file: Path = CALIBRATION_FILE) -> dict | None:
+    path = Path(root) / file
     return json.loads(path.read_text("utf-8")) if path.exists() else None
+
+
+def load_gaps(root: Path) -> dict | None:
+    """The figures of ``benchmarks/gaps.py``, if it has been run."""
+    return load_calibration(root, GAPS_FILE)

@@ -124,6 +124,11 @@ def group_label(dimension: str, category: str) -> str:
     return W.GROUP.format(category=category)
 
 
+def sentence_case(text: str) -> str:
+    """The first letter a capital, the rest as it is (``str.capitalize`` would lower the rest)."""
+    return text[:1].upper() + text[1:]
+
+
 def comparator_label(dimension: str, reference: str | None = None) -> str:
     """Who a group is compared with."""
     if reference:
@@ -166,39 +171,136 @@ def disparity_sentence(kpi: Kpi, row, period: Quarter, where: str | None = None,
 
 def gap_change_sentence(kpi: Kpi, row, period: Quarter, where: str | None = None,
                         reference: str | None = None, link: bool = False) -> str:
-    """One sentence on a gap that widened or narrowed (a ``gap_change`` row)."""
+    """One sentence on a gap that widened, narrowed or reversed (a ``gap_change`` or
+    ``gap_change_within_forces`` row)."""
     where = where or force_names().national
     who, other = group_label(row.dimension, row.category), comparator_label(row.dimension, reference)
     verb = W.GAP_VERB.get(row.assessment)
     if verb is None:
         return ""
-    sentence = W.GAP_CHANGED.format(kpi=f"{kpi.name.lower()[:1]}{kpi.name[1:]}", who=who, other=other,
-                                    verb=verb, where=where, now=_points(row.value),
-                                    year_ending=period.year_ending, before=_points(row.baseline_value),
-                                    q=format_q(row.q_value))
+    template = W.GAP_CHANGED_WITHIN if row.comparison == "gap_change_within_forces" else W.GAP_CHANGED
+    sentence = template.format(kpi=f"{kpi.name.lower()[:1]}{kpi.name[1:]}", who=who, other=other,
+                               verb=verb, where=where, now=_points(row.value),
+                               year_ending=period.year_ending, before=_points(row.baseline_value),
+                               q=format_q(row.q_value))
     return sentence + (W.SEE_VISIBLE.format(page=VISIBLE_PAGE) if link else "")
+
+
+#: Changes in a gap that can make the front page.
+GAP_CHANGES = ("gap_widened", "gap_narrowed", "gap_reversed")
+
+
+def gap_comparison(where: str) -> str:
+    """The change in a gap the front page goes by: for England and Wales the gap within forces
+    (so that a gap made only by where each group's victims live is not reported as one), for a
+    force its own."""
+    return "gap_change_within_forces" if where == force_names().national else "gap_change"
 
 
 def gap_headlines(results, registry, period: Quarter,
                   where: str | None = None) -> dict[str, list[str]]:
-    """Gaps that changed, for the front page: narrowed where the group was worse off ("working"),
-    widened where the group is worse off ("not_working"). Context indicators are left out."""
+    """Gaps that changed, for the front page: narrowed where the group was worse off, or reversed
+    to leave it better off ("working"); widened where the group is worse off, or reversed to leave
+    it worse off ("not_working"). Context indicators are left out. England and Wales goes by the
+    gap within forces (:func:`gap_comparison`)."""
     where = where or force_names().national
     out = {"working": [], "not_working": []}
     if "dimension" not in results:
         return out
-    rows = results.loc[(results["force"] == where) & (results["comparison"] == "gap_change")
-                       & results["assessment"].isin(["gap_widened", "gap_narrowed"])]
+    rows = results.loc[(results["force"] == where) & (results["comparison"] == gap_comparison(where))
+                       & results["assessment"].isin(GAP_CHANGES)]
     reference = registry.breakdown_settings.reference
     for row in rows.itertuples():
         kpi = registry[row.kpi_id]
-        bad = worse_off(kpi, row.value if row.assessment == "gap_widened" else row.baseline_value)
-        if bad is None or not bad:
-            continue
-        key = "not_working" if row.assessment == "gap_widened" else "working"
+        if row.assessment == "gap_reversed":
+            now_bad = worse_off(kpi, row.value)
+            if now_bad is None:
+                continue
+            key = "not_working" if now_bad else "working"
+        else:
+            widened = row.assessment == "gap_widened"
+            if not worse_off(kpi, row.value if widened else row.baseline_value):
+                continue
+            key = "not_working" if widened else "working"
         out[key].append(gap_change_sentence(kpi, row, period, where, reference.get(row.dimension),
                                             link=True))
     return out
+
+
+def _gap_reading(row) -> str:
+    if row is None or not row.p_value == row.p_value:
+        return W.GAP_READING_UNTESTED
+    if row.assessment in ("higher", "lower"):
+        return W.GAP_READING_FOUND.format(q=format_q(row.q_value))
+    return W.GAP_READING_NONE
+
+
+def gaps_disagree(crude, within) -> bool:
+    """Whether the gap across the country and the gap within forces tell a reader different
+    things: one is a finding and the other not, or they are findings on opposite sides."""
+    if crude is None or within is None or not (crude.p_value == crude.p_value
+                                                and within.p_value == within.p_value):
+        return False
+    found = {"higher", "lower"}
+    crude_found, within_found = crude.assessment in found, within.assessment in found
+    return crude_found != within_found or (crude_found and crude.assessment != within.assessment)
+
+
+def national_gap_sentence(kpi: Kpi, crude, within, period: Quarter, reference: str | None = None) -> str:
+    """The England and Wales gap two ways, in one sentence: across the country as a whole (the
+    ``disparity`` row) and comparing victims in the same force (``disparity_within_forces``), with
+    why they differ when they tell different things."""
+    where = force_names().national
+    untold = bool(getattr(crude, "suppressed", False)) or crude.assessment == "insufficient_data"
+    if within is None or untold:
+        return disparity_sentence(kpi, crude, period, where, reference)
+    who, other = group_label(crude.dimension, crude.category), comparator_label(crude.dimension, reference)
+    mix = W.GAP_MIX.format(who=who, other=other) if gaps_disagree(crude, within) else ""
+    return W.GAP_TWO_WAYS.format(
+        head=W.DISPARITY_HEAD.format(kpi=kpi.name, who=who, where=where),
+        value=kpi.display(crude.value), baseline=kpi.display(crude.baseline_value), other=other,
+        year_ending=period.year_ending, crude=_points(crude.change), crude_reading=_gap_reading(crude),
+        within=_points(within.value) if within.value == within.value else W.MISSING,
+        within_reading=_gap_reading(within), mix=mix)
+
+
+def coverage_sentence(report: Report, kpi_id: str, dimension: str) -> str:
+    """What share of the country's cases the England and Wales figures by group rest on."""
+    rows = report.breakdown("coverage").loc[lambda d: (d["kpi_id"] == kpi_id) & (d["dimension"] == dimension)]
+    if rows.empty:
+        return ""
+    row = rows.iloc[0]
+    met = report.breakdown("recording_completeness").loc[
+        lambda d: (d["kpi_id"] == kpi_id) & (d["dimension"] == dimension)
+        & (d["force"] != force_names().national) & (d["assessment"] == "complete_enough")]
+    proportion = report.registry[kpi_id].kind == "proportion"
+    return W.COVERAGE_SENTENCE.format(word=vocabulary().dimension_words[dimension],
+                                      share=percent(row["value"]), forces=len(met),
+                                      years=W.BREAKDOWN_BOTH_YEARS if proportion else "")
+
+
+def bounds_sentence(kpi: Kpi, row, period: Quarter, where: str | None = None) -> str:
+    """How far who is unrecorded could move a gap (a ``gap_bounds`` row)."""
+    where = where or force_names().national
+    who = group_label(row.dimension, row.category)
+    head = W.DISPARITY_HEAD.format(kpi=kpi.name, who=who, where=where)
+    if bool(getattr(row, "suppressed", False)):
+        return W.WITHHELD.format(head=head)
+    if row.assessment not in W.BOUNDS_READING:
+        return W.TOO_LITTLE.format(head=head, reason=_reason(row))
+    in_group, in_rest = bounds_of(row)
+    return W.BOUNDS_SENTENCE.format(head=head, gap=_points(row.value), all_in=_points(in_group),
+                                    none=_points(in_rest), cases=f"{row.denominator:,.0f}",
+                                    word=vocabulary().dimension_words[row.dimension], who=who,
+                                    reading=W.BOUNDS_READING[row.assessment])
+
+
+def bounds_of(row) -> tuple[float, float]:
+    """The gap if every unrecorded case were in the group, and if none were, from a
+    ``gap_bounds`` row: the first is its ``baseline_value``, the second the other end of its
+    range (``ci_lower`` to ``ci_upper``)."""
+    in_group = row.baseline_value
+    return in_group, row.ci_upper if in_group == row.ci_lower else row.ci_lower
 
 
 def percent(value: float) -> str:
@@ -257,24 +359,42 @@ def completeness_sentence(report: Report, kpi_id: str, dimension: str) -> str:
         now=percent(national["value"]), year_ending=report.period.year_ending,
         before=percent(national["baseline_value"]),
         good=int((forces["assessment"] == "complete_enough").sum()), forces=len(forces),
-        threshold=report.registry.breakdown_settings.completeness_threshold)
+        threshold=report.registry.breakdown_settings.completeness_threshold,
+        years=W.COMPLETENESS_BOTH.format(
+            word=vocabulary().dimension_words[dimension],
+            tolerance=report.registry.breakdown_settings.numerator_tolerance * 100)
+        if report.registry[kpi_id].kind == "proportion" else "")
 
 
 def disparity_findings(report: Report) -> str:
-    """What the breakdowns show, in sentences (Markdown): national differences unlikely to be
-    chance, gaps that changed, how many force-level differences were found, what can't be told."""
+    """What the breakdowns show, in sentences (Markdown): national gaps two ways (across the
+    country and within forces) where either is unlikely to be chance, with the share of cases they
+    rest on; gaps within forces that changed; how many force-level differences were found; what
+    can't be told."""
     national = force_names().national
     reference = report.registry.breakdown_settings.reference
     rows = report.breakdown("disparity")
-    found = rows.loc[(rows["force"] == national) & rows["assessment"].isin(["higher", "lower"])]
-    sentences = [disparity_sentence(report.registry[r.kpi_id], r, report.period, national,
-                                    reference.get(r.dimension)) for r in found.itertuples()]
-    parts = [W.DIFFERENCES_NATIONAL + "\n\n" + (_bullets(sentences) if sentences else W.NONE_FOUND)]
-    changed = report.breakdown("gap_change").loc[
-        lambda d: d["assessment"].isin(["gap_widened", "gap_narrowed"]) & (d["force"] == national)]
+    within = report.breakdown("disparity_within_forces").set_index(["kpi_id", "dimension", "category"])
+    here = rows.loc[rows["force"] == national]
+    sentences, covered = [], []
+    for r in here.itertuples():
+        key = (r.kpi_id, r.dimension, r.category)
+        w = next(within.loc[[key]].itertuples(), None) if key in within.index else None
+        if r.assessment not in ("higher", "lower") and (w is None or w.assessment not in ("higher", "lower")):
+            continue
+        sentences.append(national_gap_sentence(report.registry[r.kpi_id], r, w, report.period,
+                                               reference.get(r.dimension)))
+        if (r.kpi_id, r.dimension) not in covered:
+            covered.append((r.kpi_id, r.dimension))
+    coverage = [c for c in (coverage_sentence(report, *pair) for pair in covered) if c]
+    parts = [W.GAPS_TWO_WAYS_NATIONAL + "\n\n"
+             + (_bullets(sentences + coverage) if sentences else W.NONE_FOUND)]
+    changed = report.breakdown(gap_comparison(national)).loc[
+        lambda d: d["assessment"].isin(GAP_CHANGES) & (d["force"] == national)]
     sentences = [gap_change_sentence(report.registry[r.kpi_id], r, report.period, national,
                                      reference.get(r.dimension)) for r in changed.itertuples()]
-    parts.append(W.GAPS_CHANGED_NATIONAL + "\n\n" + (_bullets(sentences) if sentences else W.NONE_FOUND))
+    parts.append(W.GAPS_CHANGED_WITHIN_NATIONAL + "\n\n"
+                 + (_bullets(sentences) if sentences else W.NONE_FOUND))
     forces = rows.loc[rows["force"] != national]
     tested = forces.loc[forces["assessment"].isin(["higher", "lower", "no_significant_difference"])]
     flagged = tested.loc[tested["assessment"] != "no_significant_difference"]

@@ -17,7 +17,14 @@ import pandas as pd
 
 from ..config import Registry, load_registry
 from ..errors import InputError
-from ..files import QUALITY_FILE, QUARTERLY_FILE, RESULTS_FILE, REVISIONS_FILE, read_results
+from ..files import (
+    GROUPS_QUARTERLY_FILE,
+    QUALITY_FILE,
+    QUARTERLY_FILE,
+    RESULTS_FILE,
+    REVISIONS_FILE,
+    read_results,
+)
 from ..periods import Quarter
 
 SAMPLE_RESULTS = Path(__file__).resolve().parents[2] / "notebooks" / "sample_results"
@@ -33,6 +40,9 @@ class Report:
     registry: Registry
     quality: dict = field(default_factory=dict)
     revisions: pd.DataFrame | None = None
+    #: Each group's quarterly figure against its comparison group (``kpi_quarterly_groups.csv``);
+    #: None for results written before it existed.
+    groups_quarterly: pd.DataFrame | None = None
 
     def yoy(self) -> pd.DataFrame:
         return self.results.loc[self.results["comparison"] == "year_on_year"]
@@ -79,5 +89,7 @@ def period_results(results_dir: str | Path | None = None,
     quality = json.loads((folder / QUALITY_FILE).read_text("utf-8")) \
         if (folder / QUALITY_FILE).exists() else {}
     revisions = read_results(folder / REVISIONS_FILE) if (folder / REVISIONS_FILE).exists() else None
+    groups = folder / GROUPS_QUARTERLY_FILE
     return Report(Quarter.parse(results["period"].iloc[0]), results, quarterly,
-                  load_registry(registry), quality, revisions)
+                  load_registry(registry), quality, revisions,
+                  read_results(groups) if groups.exists() else None)

@@ -3,12 +3,14 @@ charts and tables for each indicator."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from .. import words as W
-from ..config import force_names
+from ..config import force_names, vocabulary
 from . import narrative
 from .narrative import completeness_sentence
 from .report import Report
-from .tables import comparison_table, completeness_table, series_table
+from .tables import comparison_table, completeness_table, group_series_table, series_table
 
 
 def show_kpi_sections(report: Report, force: str | None = None, pillar: str | None = None) -> None:
@@ -68,3 +70,57 @@ def show_completeness(report: Report) -> None:
         display(Markdown(completeness_sentence(report, kpi_id, dimension)))
         table = completeness_table(report, kpi_id, dimension).to_html(escape=True)
         display(HTML(W.RECORDING_BY_FORCE.format(table=table)))
+
+
+FOUND = ("higher", "lower", "gap_widened", "gap_narrowed", "gap_reversed")
+
+
+def charted_groups(report: Report, place: str) -> list[tuple[str, str, str]]:
+    """(KPI id, dimension, group) to chart quarter by quarter for one place: every group with a
+    gap, or a change in one, unlikely to be chance there (for England and Wales, across the
+    country or within forces), and for England and Wales the registry's merged groups (the
+    framework speaks of them), in the results' order."""
+    national = force_names().national
+    comparisons = ["disparity", "gap_change"]
+    if place == national:
+        comparisons += ["disparity_within_forces", "gap_change_within_forces"]
+    rows = report.results.loc[(report.results["force"] == place)
+                              & report.results["comparison"].isin(comparisons)
+                              & (report.results["dimension"] != "")]
+    merged = report.registry.breakdown_settings.merged
+    keep = rows["assessment"].isin(FOUND).to_numpy().copy()
+    if place == national:
+        keep |= np.array([c in merged.get(d, {}) for d, c in zip(rows["dimension"], rows["category"],
+                                                                 strict=True)], dtype=bool)
+    return list(dict.fromkeys(zip(rows.loc[keep, "kpi_id"], rows.loc[keep, "dimension"],
+                                  rows.loc[keep, "category"], strict=True)))
+
+
+def show_group_series(report: Report, place: str | None = None) -> None:
+    """Quarter by quarter, each charted group's figure against its comparison group's (see
+    :func:`charted_groups`), with the data behind each chart."""
+    place = place or force_names().national
+    from IPython.display import HTML, Markdown, display
+
+    from .charts import Figure, describe_group, group_chart, group_series
+
+    if report.groups_quarterly is None:
+        return
+    groups = charted_groups(report, place)
+    if not groups:
+        display(Markdown(W.NO_GROUP_FINDINGS))
+    reference = report.registry.breakdown_settings.reference
+    for kpi_id, dimension, category in groups:
+        kpi = report.registry[kpi_id]
+        who = narrative.group_label(dimension, category)
+        other = narrative.comparator_label(dimension, reference.get(dimension))
+        series = group_series(report.groups_quarterly, kpi, dimension, category, place)
+        display(Markdown(W.GROUP_SERIES_HEADING.format(
+            kpi=kpi.name, word=vocabulary().dimension_words[dimension], who=narrative.sentence_case(who))))
+        description = describe_group(series, kpi, place, who, other)
+        if series["value"].notna().any():
+            display(Figure(group_chart(series, kpi, place, who, other), description))
+        else:
+            display(Markdown(description))
+        table = group_series_table(report, kpi_id, dimension, category, place).to_html(escape=True)
+        display(HTML(W.DATA_BEHIND_CHART.format(table=table)))

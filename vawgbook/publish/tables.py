@@ -8,7 +8,7 @@ import pandas as pd
 from .. import words as W
 from ..config import force_names
 from ..periods import Quarter
-from ..words import ASSESSMENT_LABELS, DISPARITY_LABELS, GAP_LABELS, SUPPRESSED
+from ..words import ASSESSMENT_LABELS, BOUNDS_LABELS, DISPARITY_LABELS, GAP_LABELS, SUPPRESSED
 from . import narrative
 from .report import Report
 
@@ -109,13 +109,19 @@ def completeness_table(report: Report, kpi_id: str, dimension: str) -> pd.DataFr
         lambda d: (d["kpi_id"] == kpi_id) & (d["dimension"] == dimension)]
     threshold = report.registry.breakdown_settings.completeness_threshold
     reading = {k: v.format(threshold=threshold) for k, v in W.COMPLETENESS_READING.items()}
-    return pd.DataFrame({
+    table = pd.DataFrame({
         "Force": rows["force"],
         "Known, last 12 months": [narrative.percent(v) for v in rows["value"]],
         "Known, 12 months before": [narrative.percent(v) for v in rows["baseline_value"]],
         "Change": [W.MISSING if c != c else W.POINTS_SHORT.format(value=c * 100) for c in rows["change"]],
         "Reading": [reading[a] for a in rows["assessment"]],
     }).set_index("Force")
+    numerator = report.breakdown("numerator_completeness").loc[
+        lambda d: (d["kpi_id"] == kpi_id) & (d["dimension"] == dimension)].set_index("force")
+    if not numerator.empty:  # proportions: the outcome's known share beside the cases'
+        table.insert(1, "Outcome known, last 12 months",
+                     [narrative.percent(numerator["value"].get(f, float("nan"))) for f in table.index])
+    return table
 
 
 def disparity_table(report: Report, where: str | None = None) -> pd.DataFrame:
@@ -178,3 +184,118 @@ def breakdown_counts_table(report: Report, where: str | None = None) -> pd.DataF
                     "Last 12 months": SUPPRESSED if hidden else kpi.display(r.value),
                     "Previous 12 months": SUPPRESSED if hidden else kpi.display(r.baseline_value)})
     return pd.DataFrame(out).set_index(["Indicator", "Group"])
+
+
+def _gap_cell(row) -> str:
+    """A gap with its interval, from a row whose ``value`` is the gap (``gap_change`` and the
+    within-forces rows); a dash where it could not be worked out."""
+    if row is None or row["value"] != row["value"]:
+        return W.MISSING
+    return W.GAP_INTERVAL.format(gap=row["value"] * 100, lower=row["ci_lower"] * 100,
+                                 upper=row["ci_upper"] * 100)
+
+
+def _lookup(report: Report, comparison: str) -> dict:
+    rows = report.breakdown(comparison)
+    return {(r["force"], r["kpi_id"], r["dimension"], r["category"]): r for _, r in rows.iterrows()}
+
+
+def national_gaps_table(report: Report) -> pd.DataFrame:
+    """England and Wales, every group of every broken-down proportion: the gap across the country
+    as a whole and the gap within forces (each with its interval and reading), the change in the
+    gap within forces, and the share of the country's cases the figures rest on."""
+    national = force_names().national
+    rows = report.breakdown("disparity").loc[lambda d: d["force"] == national]
+    crude_gap, within, change = (_lookup(report, c) for c in (
+        "gap_change", "disparity_within_forces", "gap_change_within_forces"))
+    coverage = {(r.kpi_id, r.dimension): r.value for r in report.breakdown("coverage").itertuples()}
+    out = []
+    for r in rows.itertuples():
+        key = (r.force, r.kpi_id, r.dimension, r.category)
+        kpi = report.registry[r.kpi_id]
+        names = ["Across the country", "Reading", "Within forces", "Reading within forces",
+                 "Change within forces"]
+        if bool(r.suppressed):
+            cells = dict.fromkeys(names, SUPPRESSED)
+        else:
+            w, c, crude = within.get(key), change.get(key), crude_gap.get(key)
+            if crude is not None and crude["value"] == crude["value"]:
+                across = _gap_cell(crude)
+            else:  # too few cases a year before for the gap_change row: the gap alone
+                across = W.MISSING if r.change != r.change else W.POINTS_SHORT.format(value=r.change * 100)
+            cells = dict(zip(names, [
+                across, DISPARITY_LABELS[r.assessment], _gap_cell(w),
+                DISPARITY_LABELS[w["assessment"]] if w is not None else W.MISSING,
+                GAP_LABELS[c["assessment"]] if c is not None else W.MISSING], strict=True))
+        share = coverage.get((r.kpi_id, r.dimension), float("nan"))
+        out.append({"Indicator": kpi.name, "Group": narrative.group_label(r.dimension, r.category), **cells,
+                    "Cases behind the figures": narrative.percent(share)})
+    if not out:
+        return pd.DataFrame({"": [W.NO_BREAKDOWNS]}).set_index("")
+    return pd.DataFrame(out).set_index(["Indicator", "Group"])
+
+
+def _bounds_rows(report: Report, rows: pd.DataFrame, index: list[str]) -> pd.DataFrame:
+    out = []
+    for r in rows.itertuples():
+        kpi = report.registry[r.kpi_id]
+        hidden = bool(r.suppressed)
+        shown = not hidden and r.value == r.value
+        in_group, in_rest = narrative.bounds_of(r) if shown else (float("nan"), float("nan"))
+        out.append({
+            "Indicator": kpi.name, "Group": narrative.group_label(r.dimension, r.category),
+            "Force": r.force,
+            "Gap as recorded": SUPPRESSED if hidden else (
+                W.POINTS_SHORT.format(value=r.value * 100) if shown else W.MISSING),
+            "If every unrecorded victim were in the group": SUPPRESSED if hidden else (
+                W.POINTS_SHORT.format(value=in_group * 100) if shown else W.MISSING),
+            "If none were": SUPPRESSED if hidden else (
+                W.POINTS_SHORT.format(value=in_rest * 100) if shown else W.MISSING),
+            "Reading": W.NOT_PUBLISHED if hidden else BOUNDS_LABELS[r.assessment],
+        })
+    if not out:
+        return pd.DataFrame({"": [W.NONE_FOUND_TABLE]}).set_index("")
+    table = pd.DataFrame(out)
+    return table.drop(columns=[c for c in ("Force",) if c not in index]).set_index(index)
+
+
+def bounds_table(report: Report, where: str | None = None) -> pd.DataFrame:
+    """For one place, every group's gap as recorded and what it would be if every victim whose
+    group was not recorded were in the group, or none were."""
+    where = where or force_names().national
+    rows = report.breakdown("gap_bounds").loc[lambda d: d["force"] == where]
+    return _bounds_rows(report, rows, ["Indicator", "Group"])
+
+
+def force_bounds_table(report: Report) -> pd.DataFrame:
+    """The same bounds for every force-level difference unlikely to be chance."""
+    found = report.breakdown("disparity").loc[
+        lambda d: (d["force"] != force_names().national) & d["assessment"].isin(["higher", "lower"])]
+    keys = set(zip(found["force"], found["kpi_id"], found["dimension"], found["category"], strict=True))
+    rows = report.breakdown("gap_bounds")
+    cells = zip(rows["force"], rows["kpi_id"], rows["dimension"], rows["category"], strict=True)
+    rows = rows.loc[[k in keys for k in cells]]
+    return _bounds_rows(report, rows.sort_values(["kpi_id", "dimension", "category", "force"]),
+                        ["Indicator", "Group", "Force"])
+
+
+def group_series_table(report: Report, kpi_id: str, dimension: str, category: str,
+                       where: str | None = None) -> pd.DataFrame:
+    """The data behind a quarterly chart of a group against its comparison group."""
+    where = where or force_names().national
+    kpi = report.registry[kpi_id]
+    data = report.groups_quarterly
+    data = data.loc[(data["kpi_id"] == kpi_id) & (data["dimension"] == dimension)
+                    & (data["category"] == category) & (data["force"] == where)]
+    reference = report.registry.breakdown_settings.reference.get(dimension)
+
+    def shown(values, hidden):
+        return [SUPPRESSED if h else kpi.display(v) for v, h in zip(values, hidden, strict=True)]
+
+    hidden = data["suppressed"].astype(bool)
+    return pd.DataFrame({
+        "Quarter": [Quarter.parse(p).label for p in data["period"]],
+        narrative.sentence_case(narrative.group_label(dimension, category)): shown(data["value"], hidden),
+        narrative.sentence_case(narrative.comparator_label(dimension, reference)):
+            shown(data["comparison_value"], hidden),
+    }).set_index("Quarter")

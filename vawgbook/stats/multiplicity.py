@@ -145,3 +145,33 @@ def bh_applied_level(qvalues, alpha: float = 0.05) -> float:
     if q.size == 0:
         return np.nan
     return alpha * max(int((q < alpha).sum()), 1) / q.size
+
+
+@dataclass(frozen=True)
+class Families:
+    """q-values of tests split into families (:func:`national_and_families`), with the p-value
+    threshold each test's family actually applied at ``alpha``."""
+
+    q_values: np.ndarray
+    applied: np.ndarray
+
+
+def national_and_families(pvalues, alone, families, alpha: float = 0.05) -> Families:
+    """The families that match a reader's questions: the tests marked ``alone`` (England and
+    Wales) are one Benjamini-Hochberg family of their own; the others are controlled
+    hierarchically by their ``families`` labels (:func:`hierarchical_qvalues`: an indicator's
+    forces, say). NaN p-values stay out of every family and get NaN."""
+    p = np.asarray(pvalues, float)
+    alone = np.asarray(alone, bool)
+    labels = np.asarray(families, dtype=object)
+    q = np.full(p.shape, np.nan)
+    applied = np.full(p.shape, np.nan)
+    here = alone & np.isfinite(p)
+    if here.any():
+        q[here] = bh_qvalues(p[here])
+        applied[here] = bh_applied_level(q[here], alpha)
+    here = ~alone & np.isfinite(p)
+    if here.any():
+        h = hierarchical_qvalues(p[here], labels[here], alpha)
+        q[here], applied[here] = h.q_values, h.applied
+    return Families(q, applied)
