@@ -150,3 +150,9 @@ def test_bounds_are_worded_with_both_assumptions():
     assert ("a gap of -15.0 percentage points as recorded; -4.3 percentage points if all 200 victims "
             "with no recorded ethnicity were Black victims, -15.0 percentage points if none were") in text
     assert text.endswith("Either way the gap stays on the same side.")
+
+
+def test_names_inside_a_sentence_keep_their_abbreviations():
+    name = "VAWG victims satisfied with the police"
+    assert narrative.mid_sentence(name) == name
+    assert narrative.mid_sentence("Arrests per crime") == "arrests per crime"

@@ -129,6 +129,12 @@ def sentence_case(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def mid_sentence(text: str) -> str:
+    """A name as it reads inside a sentence: its first letter lowered, unless the name starts with
+    an abbreviation (``VAWG victims ...`` stays as it is)."""
+    return text if text[1:2].isupper() else text[:1].lower() + text[1:]
+
+
 def comparator_label(dimension: str, reference: str | None = None) -> str:
     """Who a group is compared with."""
     if reference:
@@ -179,7 +185,7 @@ def gap_change_sentence(kpi: Kpi, row, period: Quarter, where: str | None = None
     if verb is None:
         return ""
     template = W.GAP_CHANGED_WITHIN if row.comparison == "gap_change_within_forces" else W.GAP_CHANGED
-    sentence = template.format(kpi=f"{kpi.name.lower()[:1]}{kpi.name[1:]}", who=who, other=other,
+    sentence = template.format(kpi=mid_sentence(kpi.name), who=who, other=other,
                                verb=verb, where=where, now=_points(row.value),
                                year_ending=period.year_ending, before=_points(row.baseline_value),
                                q=format_q(row.q_value))
