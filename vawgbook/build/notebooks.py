@@ -22,7 +22,7 @@ import nbformat
 import pandas as pd
 
 from .. import words
-from ..compute import PeriodResults, compute
+from ..compute import PeriodResults, compute, findings
 from ..compute.quality import report_tables, revisions
 from ..config import Registry, force_names, load_registry
 from ..errors import BuildError
@@ -45,6 +45,7 @@ from ..periods import Quarter
 from ..publish.charts import VEGA_LITE_MIMETYPE
 from ..publish.report import SAMPLE_RESULTS
 from .manifest import build_manifest, write_manifest
+from .register import previous_register, write_register
 
 KERNEL = "python3"
 HIDDEN_CELL_TAGS = {"parameters", "injected-parameters"}
@@ -180,12 +181,15 @@ def _progress(total: int, label: str):
 
 
 def write_results(folder: Path, ds: Dataset, registry: Registry, computed: PeriodResults,
-                  previous_quarterly: pd.DataFrame | None) -> None:
+                  previous_quarterly: pd.DataFrame | None,
+                  previous_findings: pd.DataFrame | None = None) -> None:
     """Write a period's results files into ``folder``: the results and quarterly tables, the
-    data-quality record and, given the previous period's quarterly table, the revisions."""
+    data-quality record, the findings register (joined with the previous period's) and, given the
+    previous period's quarterly table, the revisions."""
     write_csv(computed.results, folder / RESULTS_FILE)
     write_csv(computed.quarterly, folder / QUARTERLY_FILE)
     write_json(folder / QUALITY_FILE, report_tables(ds, registry, computed.period))
+    write_register(folder, registry, previous_findings)
     if previous_quarterly is not None:
         write_csv(revisions(previous_quarterly, computed.quarterly), folder / REVISIONS_FILE)
 
@@ -217,7 +221,8 @@ def run_period(data_dir: Path, period: Quarter, root: Path = Path("."),
     staging.mkdir(parents=True)
     try:
         previous = out_dir / str(period - 1) / QUARTERLY_FILE
-        write_results(staging, ds, reg, results, read_results(previous) if previous.exists() else None)
+        write_results(staging, ds, reg, results, read_results(previous) if previous.exists() else None,
+                      previous_register(previous.parent, reg))
         write_manifest(build_manifest(data_dir, ds, str(period), root, registry), staging / MANIFEST_FILE)
         todo = pages(reg.pillars, with_forces)
         if with_forces:
@@ -291,7 +296,9 @@ def refresh_golden(root: Path = Path("."), echo: Callable[[str], None] = print) 
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
-        write_results(staging, ds, reg, compute(ds, reg, latest), compute(ds, reg, latest - 1).quarterly)
+        before = compute(ds, reg, latest - 1)
+        write_results(staging, ds, reg, compute(ds, reg, latest), before.quarterly,
+                      findings.register(before.results, before.quarterly, reg))
         recover_folder(SAMPLE_RESULTS)
         replace_folder(staging, SAMPLE_RESULTS)
     finally:

@@ -1,10 +1,11 @@
 """A period's published results, as the notebooks read them: the files the runner wrote.
 
 The book's pages are made from these files alone (``kpi_results.csv``, ``kpi_quarterly.csv``,
-``data_quality.json``, ``revisions.csv``), never from the input data, so what readers see is
-exactly what the results file says. A notebook run on its own (or by nbval) reads the sample
-data's results kept beside the templates, ``notebooks/sample_results`` (``make golden`` writes
-them).
+``data_quality.json``, ``revisions.csv``, and the findings register ``findings.csv`` with
+``findings_resolved.csv``, ``variation.csv`` and ``scope.csv``), never from the input data, so
+what readers see is exactly what the results file says. A notebook run on its own (or by
+nbval) reads the sample data's results kept beside the templates, ``notebooks/sample_results``
+(``make golden`` writes them).
 """
 
 from __future__ import annotations
@@ -17,7 +18,17 @@ import pandas as pd
 
 from ..config import Registry, load_registry
 from ..errors import InputError
-from ..files import QUALITY_FILE, QUARTERLY_FILE, RESULTS_FILE, REVISIONS_FILE, read_results
+from ..files import (
+    FINDINGS_FILE,
+    QUALITY_FILE,
+    QUARTERLY_FILE,
+    RESOLVED_FILE,
+    RESULTS_FILE,
+    REVISIONS_FILE,
+    SCOPE_FILE,
+    VARIATION_FILE,
+    read_results,
+)
 from ..periods import Quarter
 
 SAMPLE_RESULTS = Path(__file__).resolve().parents[2] / "notebooks" / "sample_results"
@@ -33,6 +44,13 @@ class Report:
     registry: Registry
     quality: dict = field(default_factory=dict)
     revisions: pd.DataFrame | None = None
+    #: The findings register (None for a period published before registers were written).
+    findings: pd.DataFrame | None = None
+    resolved: pd.DataFrame | None = None
+    variation: pd.DataFrame | None = None
+    scope: pd.DataFrame | None = None
+    #: The previous period's register was there to compare with (``status`` is filled in).
+    compared: bool = False
 
     def yoy(self) -> pd.DataFrame:
         return self.results.loc[self.results["comparison"] == "year_on_year"]
@@ -79,5 +97,31 @@ def period_results(results_dir: str | Path | None = None,
     quality = json.loads((folder / QUALITY_FILE).read_text("utf-8")) \
         if (folder / QUALITY_FILE).exists() else {}
     revisions = read_results(folder / REVISIONS_FILE) if (folder / REVISIONS_FILE).exists() else None
+    tables = {name: read_table(folder / file) for name, file in (
+        ("findings", FINDINGS_FILE), ("resolved", RESOLVED_FILE), ("variation", VARIATION_FILE),
+        ("scope", SCOPE_FILE))}
+    findings = tables["findings"]
+    compared = findings is not None and bool((findings["status"] != "").any() or (
+        tables["resolved"] is not None and len(tables["resolved"])))
     return Report(Quarter.parse(results["period"].iloc[0]), results, quarterly,
-                  load_registry(registry), quality, revisions)
+                  load_registry(registry), quality, revisions, compared=compared, **tables)
+
+
+#: Columns of the register's tables that hold text (blank is an empty string, not missing).
+TEXT_COLUMNS = ("key", "kind", "force", "scope", "kpi_id", "dimension", "category", "comparison",
+                "assessment", "reading", "detail", "family", "status", "left_out", "funnel_signal",
+                "funnel_position", "funnel_reading", "funnel_method", "spc_icon", "spc_rule",
+                "spc_note")
+
+
+def read_table(path: Path) -> pd.DataFrame | None:
+    """One of the register's files, or None when the period has none."""
+    if not path.exists():
+        return None
+    frame = pd.read_csv(path, keep_default_na=True, na_values=[""], dtype={"period": str})
+    for column in TEXT_COLUMNS:
+        if column in frame:
+            frame[column] = frame[column].fillna("").astype(str)
+    if "counted" in frame:
+        frame["counted"] = frame["counted"].astype(str).str.lower().eq("true")
+    return frame
