@@ -94,6 +94,7 @@ CHANGED_VERB = {"improving": "improved", "deteriorating": "worsened", "increase"
                 "decrease": "fell"}
 CHANGED = ("{name}, {where}, {verb}: {values} ({change}{relative}). This is unlikely to be chance "
            "variation alone ({q}).")
+NOT_COMPARED = "{head}: {values}; {label}{reason}."
 HEADING = ("**Period:** {label} ({months}). Twelve-month figures cover the {year_ending}; they are "
            "compared with the 12 months before.")
 PILLAR_HEADING = "## {pillar}"
@@ -129,7 +130,7 @@ DISPARITY_INCOMPLETE = ("{head}: {values}. Not tested: {dimension} was recorded 
 DISPARITY_NONE = "{head}: {values}; no evidence of a difference."
 DISPARITY_FOUND = ("{head}: {values} ({points}). A difference this large is unlikely to be chance "
                    "variation alone ({q}).")
-GAP_VERB = {"gap_widened": "widened", "gap_narrowed": "narrowed"}
+GAP_VERB = {"gap_widened": "widened", "gap_narrowed": "narrowed", "gap_reversed": "reversed"}
 GAP_CHANGED = ("The gap in {kpi} between {who} and {other} {verb}, {where}: {now} in the "
                "{year_ending} against {before} in the 12 months before ({q}).")
 SEE_VISIBLE = " See [Visible in the data]({page})."
@@ -145,7 +146,7 @@ CANNOT_YET_TELL = (
     "**What we cannot yet tell**\n\n"
     "- Of {comparisons:,} comparisons of a group with the rest in a force, {tested:,} could be "
     "tested and {flagged:,} showed a difference unlikely to be chance after allowing for the "
-    "number of tests (listed below). {untested:,} could not be tested: recording too "
+    "number of tests (listed above). {untested:,} could not be tested: recording too "
     "incomplete, too few cases for a rate, or numbers too small to publish.\n"
     "- No evidence of a difference is not evidence of no difference: for small groups the "
     "tests can only find large gaps (see the smallest detectable gap in the results file).")
@@ -202,7 +203,8 @@ SPC_READING = "Quarterly process-control chart: the latest quarter shows {icon}.
 SPC_NOT_ASSESSED = {
     "withheld_quarters": ("Quarterly process-control chart: not assessed, as some quarters are "
                           "withheld as small numbers and limits from the rest would mislead."),
-    "no_latest_quarter": "Quarterly process-control chart: not assessed, as the latest quarter has no figure.",
+    "no_latest_quarter": ("Quarterly process-control chart: not assessed, as the latest quarter has "
+                          "no figure."),
     "no_data": "No quarterly values to chart.",
 }
 SPC_RULES = {
@@ -435,7 +437,8 @@ QUESTIONS = {
                                    "will a like-for-like figure be available?"),
     ("gap", "worse"): ("{kpi}: {group} {value} against {other_value} for {other}. Why are they "
                        "worse off, and what is the force doing about it?"),
-    ("gap", "neutral"): "{kpi}: {group} {value} against {other_value} for {other}. What explains the difference?",
+    ("gap", "neutral"): ("{kpi}: {group} {value} against {other_value} for {other}. What explains "
+                         "the difference?"),
     ("gap_change", "worse"): ("The gap in {kpi} between {group} and {other} widened: what is "
                               "driving it?"),
     ("gap_change", "better"): ("The gap in {kpi} between {group} and {other} narrowed: what "
@@ -454,8 +457,9 @@ QUESTIONS = {
                         "force: what made the difference?"),
     ("spc", "neutral"): "The latest quarter's {kpi} ({value}) is unusual for the force: why?",
 }
-QUESTION_RECORDING = ("{word} is recorded for only {share} of {kpi} cases, below the {threshold:.0%} "
-                      "needed to compare groups of victims: what is being done to improve recording?")
+QUESTION_RECORDING = ("{word} is recorded for only {share} of the cases behind {kpi}, below the "
+                      "{threshold:.0%} needed to compare groups of victims: what is being done to "
+                      "improve recording?")
 QUESTION_NONE = ("No finding this period: which indicators would the force expect to move, and what "
                  "would it take to show it?")
 QUESTIONS_MORE = "{count:,} more findings for {force} are listed below."
@@ -594,3 +598,21 @@ GLOSSARY = [
      "An offence count and the same offences as a rate per 1,000 women and girls are one finding "
      "in the counts, though both are listed."),
 ]
+
+# ---------------------------------------------------------------- findings in sentences
+
+OUTLIER_SENTENCE = ("{kpi}, {where}: {value} in the {year_ending}, {position} expected for a force "
+                    "of its size around England and Wales's {national} (outside the 99.8% limits of "
+                    "the [funnel plot]({glossary}#glossary-funnel-plot)).{reading}")
+OUTLIER_POSITION = {"above": "above the range", "below": "below the range"}
+OUTLIER_READING = {"better": " A better figure than the range.", "worse": " A worse figure than the range.",
+                   "neutral": " A context indicator: neither good nor bad news in itself."}
+SPC_SENTENCE = ("{kpi}, {where}: the latest quarter ({quarter}: {value}) is unusual for this series: "
+                "{icon}, with {rule} (the series' average is {mean}; see "
+                "[process control]({glossary}#glossary-process-control)).")
+SPC_ICON_WORDS = {
+    "improvement_high": "an improvement (higher)", "improvement_low": "an improvement (lower)",
+    "concern_high": "a concern (higher)", "concern_low": "a concern (lower)",
+    "neutral_high": "higher than usual", "neutral_low": "lower than usual",
+}
+DIFFERENCES_FORCES = "Differences and changed gaps in individual forces"

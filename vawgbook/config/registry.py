@@ -67,6 +67,11 @@ class Kpi:
     caveat: str
     disclosure_threshold: int = 0  # counts from 1 to this minus 1 are suppressed; 0: off
     breakdowns: tuple[str, ...] = ()  # dimensions (victim_ethnicity, ...) it is broken down by
+    short_name: str = ""  # a few words for a column head (the name when not given)
+
+    @property
+    def short(self) -> str:
+        return self.short_name or self.name
 
     def display(self, value: float) -> str:
         """The value as readers see it, e.g. ``6.1%`` or ``12,345``."""
@@ -290,6 +295,6 @@ def load_registry(path: str | Path | None = None) -> Registry:
             unit=str(entry.get("unit", "")), format=str(entry.get("format", ",.2f")),
             caveat=" ".join(str(entry.get("caveat", "")).split()),
             disclosure_threshold=_threshold(where, entry, numerator, denominator, disclosure, fail),
-            breakdowns=tuple(dims),
+            breakdowns=tuple(dims), short_name=" ".join(str(entry.get("short_name", "")).split()),
         ))
     return Registry(label, groups, names, pillars, tuple(kpis), settings)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import html
+import re
 from collections.abc import Iterable
 
 import pandas as pd
@@ -90,7 +91,8 @@ class Table(Html):
             extra = row_attrs[i] if row_attrs else None
             rows.append(f"<tr{attributes(extra)}>{''.join(cells)}</tr>")
         if footer:
-            rows.append(f'<tr class="vawg-table-footer"><td colspan="{len(columns)}">{escape(footer)}</td></tr>')
+            rows.append(f'<tr class="vawg-table-footer"><td colspan="{len(columns)}">'
+                        f"{escape(footer)}</td></tr>")
         kind = "vawg-table vawg-stack" if stack else "vawg-table vawg-grid"
         table = (f'<table class="{kind} {escape(classes)}"><caption>{escape(caption)}</caption>'
                  f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
@@ -98,10 +100,19 @@ class Table(Html):
             # A wide grid scrolls in its own region, which keyboard users can focus and scroll.
             table = (f'<div class="vawg-scroll" role="region" tabindex="0" '
                      f'aria-label="{escape(label or caption)}">{table}</div>')
-        text = caption + "\n" + (self.frame.to_string(index=False) if len(self.frame) else "")
+        plain = self.frame.copy()
+        for column in html_columns & set(columns):
+            plain[column] = [strip_tags(v) for v in plain[column]]
+        text = caption + "\n" + (plain.to_string(index=False) if len(plain) else "")
         if footer:
             text += "\n" + footer
         super().__init__(table, text)
+
+
+def strip_tags(markup: object) -> str:
+    """The text of some HTML made here (for the plain-text version of a table)."""
+    text = re.sub(r"</li>|<br>", "; ", str(markup))
+    return html.unescape(re.sub(r"<[^>]+>", "", text)).strip("; ")
 
 
 def bullet_list(items: list[tuple[str, dict]], classes: str = "vawg-findings") -> str:

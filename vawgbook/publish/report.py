@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..config import Registry, load_registry
+from ..config import Registry, force_names, load_registry
 from ..errors import InputError
 from ..files import (
     FINDINGS_FILE,
@@ -51,6 +51,30 @@ class Report:
     scope: pd.DataFrame | None = None
     #: The previous period's register was there to compare with (``status`` is filled in).
     compared: bool = False
+    _rows: dict | None = field(default=None, init=False, repr=False)
+
+    def row(self, force: str, kpi_id: str, comparison: str = "year_on_year", dimension: str = "",
+            category: str = ""):
+        """One results row (a named tuple), or None."""
+        if self._rows is None:
+            dims = self.results["dimension"] if "dimension" in self.results else [""] * len(self.results)
+            cats = self.results["category"] if "category" in self.results else [""] * len(self.results)
+            self._rows = {(r.force, r.kpi_id, r.comparison, d, c): r for r, d, c in zip(
+                self.results.itertuples(), dims, cats, strict=True)}
+        return self._rows.get((force, kpi_id, comparison, dimension, category))
+
+    def where(self, force: str, kpi_id: str, dimension: str = "") -> str:
+        """The place a figure is for, as a sentence names it: a force's name, or England and Wales
+        with the forces it covers when some are left out (from ``scope.csv``)."""
+        if force != force_names().national or self.scope is None:
+            return force
+        match = self.scope.loc[(self.scope["kpi_id"] == kpi_id) & (self.scope["dimension"] == dimension)]
+        if match.empty:
+            return force
+        row = match.iloc[0]
+        if not dimension and row["forces_in_scope"] >= row["forces"]:
+            return force
+        return str(row["scope"])
 
     def yoy(self) -> pd.DataFrame:
         return self.results.loc[self.results["comparison"] == "year_on_year"]
