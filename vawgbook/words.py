@@ -221,6 +221,7 @@ SPC_AND_YEARLY_DIFFER = (" The two methods answer different questions: the year-
 # ---------------------------------------------------------------- charts
 
 CHART_NO_DATA = "{kpi}, {place}: no data to chart."
+CHART_WITHHELD = " {count} {noun} withheld as small numbers and shown as gaps marked [c]."
 CHART_DESCRIPTION = ("Line chart: {kpi}, {place}, each quarter from {first} ({first_value}) to {last} "
                      "({last_value}), ranging from {low} to {high}.")
 POINT_TYPES = {
@@ -229,6 +230,7 @@ POINT_TYPES = {
     "special_cause_concern": "Special cause: concern",
     "special_cause_neutral_high": "Special cause: higher",
     "special_cause_neutral_low": "Special cause: lower",
+    "not_assessed": "Published quarter (not assessed)",
 }
 NO_VALUE = "No value"
 AXIS_QUARTER = "Financial quarter"
@@ -240,6 +242,8 @@ TOOLTIP_AGAINST_NATIONAL = "Compared with England and Wales"
 SPC_TITLE = "{kpi}, {place}"
 SPC_SUBTITLE = "Each quarter, with the series' average and process limits"
 SPC_SUBTITLE_NATIONAL = ", beside England and Wales"
+SPC_SUBTITLE_WITHHELD = ("Each quarter; [c] marks a quarter withheld as small numbers, so no average or "
+                         "limits are drawn")
 SERIES_AVERAGE = "Average"
 SERIES_LIMITS = "Process limits"
 SERIES_LINES = "Lines"
@@ -616,3 +620,5 @@ SPC_ICON_WORDS = {
     "neutral_high": "higher than usual", "neutral_low": "lower than usual",
 }
 DIFFERENCES_FORCES = "Differences and changed gaps in individual forces"
+INPUT_WORDS = {"recorded_crime": "Recorded crime", "outcomes": "Crime outcomes",
+               "force_returns": "Force returns", "population": "Population"}

@@ -56,7 +56,9 @@ def _values(kpi: Kpi, row, period: Quarter) -> str:
                            baseline=kpi.display(row.baseline_value))
 
 
-def _reason(row) -> str:
+def reason(row) -> str:
+    """Why a row could not be tested, from its note (the scope of England and Wales left to the
+    sentence's subject), as " (...)"; empty when the note says nothing."""
     note = row.note if isinstance(row.note, str) else ""
     note = "; ".join(p for p in _EXCLUDING.sub("", note).split("; ") if p.strip())
     return W.REASON.format(note=note) if note else ""
@@ -87,13 +89,13 @@ def year_on_year_sentence(kpi: Kpi, row, period: Quarter, where: str | None = No
     if bool(getattr(row, "suppressed", False)):
         return W.WITHHELD.format(head=head)
     if assessment == "insufficient_data":
-        return W.TOO_LITTLE.format(head=head, reason=_reason(row))
+        return W.TOO_LITTLE.format(head=head, reason=reason(row))
     values = _values(kpi, row, period)
     if assessment == "no_significant_change":
         return W.NO_CHANGE.format(head=head, values=values, detectable=detectable(kpi, row))
     if assessment not in W.CHANGED_VERB:  # not comparable, or a word this code does not know
         label = W.ASSESSMENT_LABELS.get(assessment, assessment)
-        return W.NOT_COMPARED.format(head=head, values=values, label=label, reason=_reason(row))
+        return W.NOT_COMPARED.format(head=head, values=values, label=label, reason=reason(row))
     sentence = W.CHANGED.format(name=kpi.name, where=where, verb=W.CHANGED_VERB[assessment],
                                 values=values, change=kpi.display_change(row.change),
                                 relative=_relative(row), q=q_phrase(row.q_value))
@@ -141,7 +143,7 @@ def disparity_sentence(kpi: Kpi, row, period: Quarter, where: str | None = None,
     if bool(getattr(row, "suppressed", False)):
         return W.WITHHELD.format(head=head)
     if row.assessment == "insufficient_data":
-        return W.TOO_LITTLE.format(head=head, reason=_reason(row))
+        return W.TOO_LITTLE.format(head=head, reason=reason(row))
     values = W.DISPARITY_VALUES.format(value=kpi.display(row.value), other=other,
                                        baseline=kpi.display(row.baseline_value),
                                        year_ending=period.year_ending)
