@@ -370,8 +370,9 @@ CHANGED_RESOLVED_NOTE = ("Found in {previous} but not now: the indicator no long
 
 # ---------------------------------------------------------------- earlier periods
 
-EARLIER_BANNER = ("**An earlier period.** You are reading {label}. The latest figures are for "
-                  "{latest}: <a href=\"{href}\">read them</a>.")
+EARLIER_BANNER = ("An earlier period.", "You are reading {label}. The latest figures are for {latest}:",
+                  "read them")
+MENU_TOGGLE = "{name}: show or hide its pages"
 
 # ---------------------------------------------------------------- a force's scorecard
 

@@ -50,8 +50,8 @@ from .register import previous_register, write_register
 KERNEL = "python3"
 HIDDEN_CELL_TAGS = {"parameters", "injected-parameters"}
 FRONT_PAGE = "front_page"  # executed as the period's index page
-PERIOD_PAGES = ("what_is_working", "visible_in_the_data", "national_overview", "force_comparison",
-                "data_quality")
+PERIOD_PAGES = ("what_is_working", "what_changed", "visible_in_the_data", "national_overview",
+                "overview", "force_comparison", "data_quality")
 TEMPLATES = (FRONT_PAGE, *PERIOD_PAGES, "pillar", "force_profile")
 # A kernel on a busy machine (a laptop scanning, other jobs on a shared server) can take well over
 # papermill's default of 60 s to start; failing the whole period for that helps no one.

@@ -260,3 +260,8 @@ def changed_intro(report: Report) -> str:
 
 __all__ = ["attributes", "changed", "changed_intro", "changed_panel", "counts", "forces", "gaps",
            "item", "place", "register", "sentence", "table"]
+
+
+def heading(force: str) -> str:
+    """The heading of a place's findings (Markdown)."""
+    return "## " + W.FORCE_FINDINGS_HEADING.format(force=force)

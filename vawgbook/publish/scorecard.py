@@ -238,3 +238,23 @@ def overview_key() -> str:
 
 
 __all__ = ["inline_markdown", "overview", "overview_key", "questions", "scorecard", "scorecard_key"]
+
+
+def heading(force: str) -> str:
+    """The scorecard's heading (Markdown)."""
+    return "## " + W.SCORECARD_TITLE.format(force=force)
+
+
+#: Ends a force's card in the built page, so the print edition can take it alone.
+CARD_END = "<!-- end of the force's scorecard -->"
+
+
+def card(report: Report, force: str) -> Html:
+    """The top of a force's page, one screen and one printed A4 page: the scorecard, how to read
+    it, and the questions the force's findings prompt."""
+    table, asked = scorecard(report, force), questions(report, force)
+    key = inline_markdown(scorecard_key(force))
+    markup = (f'<section class="vawg-card" data-force="{escape(force)}">'
+              f"<h2>{escape(W.SCORECARD_TITLE.format(force=force))}</h2>{table.markup}"
+              f'<p class="vawg-card-key">{key}</p>{asked.markup}</section>{CARD_END}')
+    return Html(markup, table.text + "\n" + asked.text)
