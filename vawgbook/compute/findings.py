@@ -282,7 +282,7 @@ def series(quarterly: pd.DataFrame, kpi_id: str, place: str) -> pd.DataFrame:
     has = data["value"].notna() | hidden
     if not has.any():
         return data.iloc[0:0]
-    return data.loc[has.idxmax():]
+    return data.iloc[int(np.argmax(has.to_numpy())):]
 
 
 def spc_reading(quarterly: pd.DataFrame, kpi: Kpi, place: str, period: str) -> dict:

@@ -112,7 +112,8 @@ def series_table(report: Report, kpi_id: str, force: str) -> Table | Html:
     has = data["value"].notna() | hidden
     if not has.any():
         return empty(W.CHART_NO_DATA.format(kpi=kpi.name, place=force))
-    data, hidden = data.loc[has.idxmax():], hidden.loc[has.idxmax():]
+    first = int(has.to_numpy().argmax())
+    data, hidden = data.iloc[first:], hidden.iloc[first:]
     frame = pd.DataFrame({
         "Quarter": [Quarter.parse(p).label for p in data["period"]],
         kpi.name: [SUPPRESSED if h else kpi.display(v) for v, h in zip(data["value"], hidden, strict=True)],

@@ -106,7 +106,8 @@ def spc_for(quarterly: pd.DataFrame, kpi: Kpi, place: str) -> pd.DataFrame:
               else pd.Series(False, index=data.index))
     has = data["value"].notna() | hidden
     if has.any():
-        data, hidden = data.loc[has.idxmax():], hidden.loc[has.idxmax():]
+        first = int(np.argmax(has.to_numpy()))
+        data, hidden = data.iloc[first:], hidden.iloc[first:]
     chart = spc.xmr(data["value"].to_numpy(float), improvement=IMPROVEMENT[kpi.direction])
     chart.insert(0, "period", data["period"].to_numpy())
     chart["withheld"] = hidden.to_numpy(bool)
