@@ -248,7 +248,7 @@ SERIES_AVERAGE = "Average"
 SERIES_LIMITS = "Process limits"
 SERIES_LINES = "Lines"
 WITHHELD_QUARTER = "[c] Withheld (small numbers)"
-FUNNEL_AXIS = "{denominator}, last 12 months (log scale)"
+FUNNEL_AXIS = "{denominator} (log scale)"
 FUNNEL_LIMITS = ("95% limits", "99.8% limits")
 FUNNEL_CENTRE = "England and Wales"
 FUNNEL_TITLE = "{kpi}: forces compared, last 12 months"
@@ -261,10 +261,10 @@ FUNNEL_LABEL_READING = {"better": ", better", "worse": ", worse", "neutral": ""}
 FUNNEL_LABEL_POSITION = {"above": "above", "below": "below"}
 DENOMINATOR_WORDS = {
     # How the denominator of a rate or share is named on a funnel plot's axis.
-    "recorded_crime": "{group} recorded",
-    "outcomes": "Outcomes assigned, {group}",
+    "recorded_crime": "{group} recorded, last 12 months",
+    "outcomes": "Outcomes assigned, {group}, last 12 months",
     "population": "{column} population",
-    "force_returns": "{measure}",
+    "force_returns": "{measure}, last 12 months",
 }
 MEASURE_WORDS = {
     "da_flagged_crimes": "Domestic abuse crimes",
@@ -377,9 +377,8 @@ MENU_TOGGLE = "{name}: show or hide its pages"
 # ---------------------------------------------------------------- a force's scorecard
 
 SCORECARD_TITLE = "{force} at a glance"
-SCORECARD_CAPTION = ("{force}, last 12 months ({year_ending}): each indicator against England and "
-                     "Wales, against the other forces, against the year before and quarter by "
-                     "quarter, and the gaps between groups of victims")
+SCORECARD_CAPTION = ("{force}, {year_ending}: each indicator against England and Wales, the other "
+                     "forces, the year before and its own quarters, and gaps between groups of victims")
 SCORECARD_COLUMNS = {
     "indicator": "Indicator",
     "force": "{force}",
@@ -398,9 +397,9 @@ POSITION_LABELS = {
     ("below", "neutral"): "▼ Below the range",
     ("within", "similar"): "● Within the range",
 }
-POSITION_NONE = {"count": "– Counts are not compared", "": "○ Not compared (no data)"}
+POSITION_NONE = {"count": "– Not compared", "": "○ No figure to compare"}
 SPC_LABELS = {
-    "common_cause": "● Usual variation",
+    "common_cause": "● Usual",
     "improvement_high": "◆ Unusual: improvement (higher)",
     "improvement_low": "◆ Unusual: improvement (lower)",
     "concern_high": "◆ Unusual: concern (higher)",
@@ -411,7 +410,8 @@ SPC_LABELS = {
 SPC_LABEL_NONE = {"withheld_quarters": "– Not assessed (small numbers)",
                   "no_latest_quarter": "○ Not assessed (no latest figure)",
                   "no_data": "○ No data", "": "○ No data"}
-GAP_CELL = "{group}: {value} against {other} ({reading})"
+GAP_CELL = "{group}: {value} against {other_value} for {other} ({reading})"
+GAP_CELL_REST = "the rest"
 GAP_CELL_READING = {"worse": "worse off", "neutral": "better off", "better": "better off"}
 GAP_CELL_CHANGE = "{group}: gap {verb}"
 GAPS_NONE_FOUND = "None found"

@@ -39,7 +39,7 @@ def legend_domains(spec):
 
 def test_spc_chart_fills_its_container_and_keys_every_line_it_draws():
     spec = spc(quarterly(), "vawg_charge_rate").to_dict()
-    assert spec["width"] == "container" and spec["autosize"]["type"] == "fit"
+    assert spec["width"] == "container" and spec["autosize"]["type"] == "fit-x"
     lines, points = spec["layer"][0], spec["layer"][1]
     assert lines["encoding"]["x"]["title"] == "Financial quarter"
     assert lines["encoding"]["y"]["title"] == "Share of outcomes assigned (%)"
@@ -105,10 +105,10 @@ def test_funnel_names_outliers_on_the_chart_and_marks_the_force():
 
 
 def test_funnel_axes_are_in_words():
-    assert charts.denominator_words(REGISTRY["da_arrest_rate"]) == "Domestic abuse crimes"
+    assert charts.denominator_words(REGISTRY["da_arrest_rate"]) == "Domestic abuse crimes, last 12 months"
     assert charts.denominator_words(REGISTRY["vawg_rate_per_1000_female"]) == "Female population"
     assert charts.denominator_words(REGISTRY["vawg_charge_rate"], REGISTRY.group_names) == (
-        "Outcomes assigned, VAWG offences")
+        "Outcomes assigned, VAWG offences, last 12 months")
 
 
 def test_description_gives_span_first_last_and_range():

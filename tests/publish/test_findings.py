@@ -100,7 +100,7 @@ def test_the_scorecard_has_every_indicator_and_the_forces_gap_findings(sample):
     expected = set(sample.findings.loc[(sample.findings["force"] == "Kent")
                                        & sample.findings["kind"].isin(["gap", "gap_change"]), "key"])
     assert gaps == expected and gaps  # Kent's Black-victim arrest gap is on Kent's scorecard
-    assert "Black victims: 16.4% against 25.5%" in card.markup
+    assert "Black victims: 16.4% against 25.5% for the rest (worse off)" in card.markup
 
 
 def test_the_scorecard_position_is_the_registers(sample):

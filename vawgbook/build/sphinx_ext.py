@@ -20,6 +20,7 @@ CHART_JS = "vawgbook-charts.js"
 BOOK_CSS = "vawgbook.css"
 TEMPLATES = Path(__file__).parent / "templates"
 PERIOD_DOC = re.compile(r"^book/periods/(?P<period>[^/]+)/(?P<page>[^/]+)$")
+WIDE_PAGES = ("overview",)
 TOGGLE = re.compile(r'(<a [^>]*>(?P<name>[^<]*)</a>\s*<details[^>]*>\s*)<summary>')
 
 
@@ -93,6 +94,11 @@ def _name_toggles(markup):
 def _page_context(app, pagename, templatename, context, doctree) -> None:
     if "script_files" in context:
         context["script_files"] = [s for s in context["script_files"] if not _is_thebe(s)]
+    match = PERIOD_DOC.match(pagename)
+    if match and (match["page"].startswith("force-") or match["page"] in WIDE_PAGES):
+        # A force's scorecard and the forces' grid need the width: no "on this page" column.
+        context["secondary_sidebar_items"] = []
+        context["vawg_wide"] = True
     made = banner(app, pagename)
     if made:
         from markupsafe import Markup
@@ -125,6 +131,7 @@ def setup(app):
     app.add_js_file(CHART_JS)
     app.add_css_file(BOOK_CSS)
     app.connect("config-inited", _templates)
-    app.connect("html-page-context", _page_context)
+    # After the theme's own handler, which puts generate_toctree_html in the context.
+    app.connect("html-page-context", _page_context, priority=900)
     app.connect("build-finished", _write_static)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

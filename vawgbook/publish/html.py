@@ -141,13 +141,22 @@ BOOK_CSS = """
 .vawg-table caption { caption-side: top; text-align: left; font-weight: 600; color: inherit;
   padding: 0 0 0.4rem; }
 .vawg-table th, .vawg-table td { border-bottom: 1px solid #c8c8c8; padding: 0.3rem 0.45rem;
-  vertical-align: top; text-align: left; overflow-wrap: anywhere; }
+  vertical-align: top; text-align: left; overflow-wrap: break-word; hyphens: manual; }
+.vawg-scorecard { font-size: 0.82rem; }
+@media (min-width: 701px) {
+  .vawg-scorecard thead th:nth-child(1) { width: 23%; } .vawg-scorecard thead th:nth-child(2) { width: 8%; }
+  .vawg-scorecard thead th:nth-child(3) { width: 9%; } .vawg-scorecard thead th:nth-child(4) { width: 14%; }
+  .vawg-scorecard thead th:nth-child(5) { width: 15%; } .vawg-scorecard thead th:nth-child(6) { width: 13%; }
+}
+.vawg-scorecard td:nth-child(2), .vawg-scorecard td:nth-child(3) { white-space: nowrap; }
+figure.vawg-chart figcaption { text-align: left; font-size: 0.85rem; }
 .vawg-table thead th { border-bottom: 2px solid #555; }
 .vawg-table tbody th[scope="row"] { font-weight: 600; }
 .vawg-table .vawg-table-footer td { font-style: italic; }
 .vawg-table ul { margin: 0; padding-left: 1rem; }
 .vawg-grid { width: auto; font-size: 0.8rem; }
 .vawg-grid th, .vawg-grid td { white-space: nowrap; overflow-wrap: normal; }
+.vawg-grid caption { white-space: normal; }
 .vawg-grid thead th { white-space: normal; min-width: 6.5rem; vertical-align: bottom; }
 .vawg-grid tbody th[scope="row"], .vawg-grid thead th:first-child { position: sticky; left: 0;
   background: var(--pst-color-background, #fff); z-index: 1; }

@@ -71,9 +71,10 @@ def _gap_items(report: Report, force: str, kpi: Kpi, findings: pd.DataFrame) -> 
     for row in mine.itertuples():
         group = narrative.group_label(row.dimension, row.category)
         if row.kind == "gap":
-            other = narrative.comparator_label(row.dimension, reference.get(row.dimension))
+            ref = reference.get(row.dimension)
+            other = narrative.group_label(row.dimension, ref) if ref else W.GAP_CELL_REST
             text = W.GAP_CELL.format(group=group[:1].upper() + group[1:], value=kpi.display(row.value),
-                                     other=f"{kpi.display(row.baseline_value)} for {other}",
+                                     other_value=kpi.display(row.baseline_value), other=other,
                                      reading=W.GAP_CELL_READING.get(row.reading, ""))
         else:
             text = W.GAP_CELL_CHANGE.format(group=group[:1].upper() + group[1:],
