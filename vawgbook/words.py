@@ -414,6 +414,7 @@ GAP_CELL = "{group}: {value} against {other_value} for {other} ({reading})"
 GAP_CELL_REST = "the rest"
 GAP_CELL_READING = {"worse": "worse off", "neutral": "better off", "better": "better off"}
 GAP_CELL_CHANGE = "{group}: gap {verb}"
+GAP_CELL_ALSO = "The gap {verb}."
 GAPS_NONE_FOUND = "None found"
 GAPS_NOT_TESTED = "Not tested: recording incomplete"
 GAPS_NOT_BROKEN_DOWN = "–"

@@ -85,21 +85,24 @@ def print_edition(root: Path, period: str, pages_file: Path) -> Path:
 # One A4 page per force: the card alone, in a small type that keeps 16 indicators on one sheet.
 CARD_CSS = """
 <style>
-  @page { size: A4 portrait; margin: 10mm 11mm; }
-  html, body { font-size: 9pt; }
+  @page { size: A4 portrait; margin: 9mm 10mm; }
+  html, body { font-size: 8.5pt; line-height: 1.2; }
   body { margin: 0; }
-  h1 { font-size: 15pt; margin: 0 0 2pt; }
-  h2 { font-size: 11pt; margin: 4pt 0 2pt; }
-  p, li { margin: 1pt 0; line-height: 1.25; }
-  .vawg-table { font-size: 7.4pt !important; margin: 2pt 0 4pt !important; }
-  .vawg-table caption { font-size: 8pt; padding-bottom: 2pt; }
-  .vawg-table th, .vawg-table td { padding: 1.5pt 3pt !important; }
-  .vawg-card-key { font-size: 7.4pt; }
-  .vawg-questions li { font-size: 8pt; }
+  h1 { font-size: 14pt; margin: 0 0 2pt; }
+  h2 { font-size: 10.5pt; margin: 4pt 0 2pt; }
+  p, li { margin: 1pt 0; line-height: 1.2; }
+  .vawg-table { font-size: 7.2pt !important; line-height: 1.15; margin: 2pt 0 3pt !important; }
+  .vawg-table caption { display: none; }
+  .vawg-table th, .vawg-table td { padding: 1pt 3pt !important; line-height: 1.15; }
+  .vawg-table ul { padding-left: 0.8em; }
+  .vawg-card-key { font-size: 7pt; }
+  .vawg-questions { margin: 1pt 0; padding-left: 1.2em; }
+  .vawg-questions li { font-size: 7.8pt; }
   a.headerlink { display: none; }
 </style>
 """
 CARD_END = "<!-- end of the force's scorecard -->"
+CARD_BUDGET_MS = 2000  # a card has no charts to wait for
 
 
 def card_page(page: Path) -> str:
@@ -130,20 +133,24 @@ def _print(url: str, pdf: Path, budget_ms: int = 20000) -> None:
 
 
 def force_scorecards(root: Path, period: str, pages_file: Path, workers: int | None = None) -> list[Path]:
-    """Print every force's card to ``scorecard-force-NAME.pdf`` beside its built page."""
+    """Print every force's card to ``scorecard-force-NAME.pdf`` beside its built page (the
+    page printed from is written beside it, so that its styles resolve, and removed after)."""
     html_dir = Path(root) / "_build" / "html" / "book" / "periods" / period
     names = [p["name"] for p in json.loads(pages_file.read_text("utf-8")) if p["template"] == "force_profile"]
     jobs = []
     for name in names:
         page = html_dir / f"{name}.html"
-        if not page.exists():
-            continue
-        card = html_dir / f"scorecard-{name}.html"
-        card.write_text(card_page(page), encoding="utf-8")
-        jobs.append((card, html_dir / f"scorecard-{name}.pdf"))
+        if page.exists():
+            card = html_dir / f".scorecard-{name}.html"
+            card.write_text(card_page(page), encoding="utf-8")
+            jobs.append((card, html_dir / f"scorecard-{name}.pdf"))
     workers = workers or max(1, min(len(jobs), os.cpu_count() or 1))
-    with ThreadPoolExecutor(workers) as pool:
-        list(pool.map(lambda job: _print(job[0].resolve().as_uri(), job[1], 2000), jobs))
+    try:
+        with ThreadPoolExecutor(workers) as pool:
+            list(pool.map(lambda job: _print(job[0].resolve().as_uri(), job[1], CARD_BUDGET_MS), jobs))
+    finally:
+        for card, _ in jobs:
+            card.unlink(missing_ok=True)
     return [pdf for _, pdf in jobs]
 
 

@@ -64,23 +64,34 @@ def spc_label(standing) -> str:
 
 
 def _gap_items(report: Report, force: str, kpi: Kpi, findings: pd.DataFrame) -> str:
-    """A force's gap findings for one KPI (HTML), or why there are none."""
+    """A force's gap findings for one KPI (HTML), a group's gap and any change in it together;
+    or why there are none."""
     mine = findings.loc[(findings["kpi_id"] == kpi.id) & findings["kind"].isin(["gap", "gap_change"])]
     reference = report.registry.breakdown_settings.reference
-    items = []
+    groups: dict[tuple[str, str], list[str]] = {}
+    attrs: dict[tuple[str, str], dict] = {}
     for row in mine.itertuples():
         group = narrative.group_label(row.dimension, row.category)
+        who = (row.dimension, row.category)
         if row.kind == "gap":
             ref = reference.get(row.dimension)
             other = narrative.group_label(row.dimension, ref) if ref else W.GAP_CELL_REST
-            text = W.GAP_CELL.format(group=group[:1].upper() + group[1:], value=kpi.display(row.value),
-                                     other_value=kpi.display(row.baseline_value), other=other,
-                                     reading=W.GAP_CELL_READING.get(row.reading, ""))
+            text = escape(W.GAP_CELL.format(group=group[:1].upper() + group[1:], value=kpi.display(row.value),
+                                            other_value=kpi.display(row.baseline_value), other=other,
+                                            reading=W.GAP_CELL_READING.get(row.reading, "")))
+            groups.setdefault(who, []).insert(0, text)
+            attrs[who] = {"data-finding": row.key, "data-reading": row.reading, "data-kind": row.kind}
         else:
-            text = W.GAP_CELL_CHANGE.format(group=group[:1].upper() + group[1:],
-                                            verb=W.GAP_VERB.get(row.assessment, row.assessment))
-        items.append((escape(text), {"data-finding": row.key, "data-reading": row.reading,
-                                     "data-kind": row.kind}))
+            verb = W.GAP_VERB.get(row.assessment, row.assessment)
+            change = W.GAP_CELL_CHANGE.format(group=group[:1].upper() + group[1:], verb=verb)
+            span = (f'<span data-finding="{escape(row.key)}" data-reading="{escape(row.reading)}" '
+                    f'data-kind="gap_change">')
+            if who in attrs:
+                groups[who].append(f"{span}{escape(W.GAP_CELL_ALSO.format(verb=verb))}</span>")
+            else:
+                groups.setdefault(who, []).append(f"{span}{escape(change)}</span>")
+                attrs.setdefault(who, {})
+    items = [(" ".join(parts), attrs.get(who) or {}) for who, parts in groups.items()]
     if items:
         return bullet_list(items, "vawg-gap-list")
     if not kpi.breakdowns:
