@@ -20,7 +20,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from test_book import SUMMARY_URL, drawn_charts, open_front_page
+from browser.test_book import SUMMARY_URL, drawn_charts, open_front_page
 
 from vawgbook.config import force_names
 from vawgbook.files import FINDINGS_FILE, PAGES_FILE, RESOLVED_FILE
@@ -86,7 +86,7 @@ def register(book_html: Path, period: str):
 def reader(browser, server):
     """Open a first-time reader's browser at a given size; every request that would leave the
     machine is aborted and recorded. Yields a function (viewport) -> (page, watch)."""
-    from conftest import TIMEOUT_MS, Watch
+    from browser.conftest import TIMEOUT_MS, Watch
 
     contexts = []
 

@@ -138,3 +138,29 @@ def test_figure_html_is_offline_stable_and_escaped():
 
 def test_chart_script_defines_the_page_function():
     assert "window.vawgChart" in charts.CHART_SCRIPT
+
+
+def test_every_kind_of_chart_on_the_sample_is_valid_and_draws_every_mark():
+    """The page writes specs without validating them (for speed): here each kind is validated
+    against the Vega-Lite schema and drawn, and no mark may be placed at NaN (a nominal size
+    scale with a single value once drew every point of a funnel plot at NaN)."""
+    import vl_convert
+
+    from vawgbook.publish.report import period_results
+    from vawgbook.publish.variation import funnel_for, spc_for
+
+    sample = period_results()
+    drawn = []
+    for kpi_id in ("vawg_recorded", "da_arrest_rate", "dvpo_rate", "police_perpetrated_cases"):
+        kpi = sample.registry[kpi_id]
+        for place in ("England and Wales", "Kent"):
+            chart = spc_for(sample.quarterly, kpi, place)
+            drawn.append(charts.spc_chart(chart, kpi, place, sample.quarterly))
+        plot = funnel_for(sample.results, kpi)
+        if plot is not None:
+            drawn += [charts.funnel_chart(plot), charts.funnel_chart(plot, highlight="Kent")]
+    assert len(drawn) == 12  # 8 process-control charts, 2 funnel plots drawn two ways
+    for chart in drawn:
+        spec = chart.to_dict()  # validates
+        spec["width"] = 500  # no container outside a page
+        assert "NaN" not in vl_convert.vegalite_to_svg(spec)

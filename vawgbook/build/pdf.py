@@ -85,19 +85,24 @@ def print_edition(root: Path, period: str, pages_file: Path) -> Path:
 # One A4 page per force: the card alone, in a small type that keeps 16 indicators on one sheet.
 CARD_CSS = """
 <style>
-  @page { size: A4 portrait; margin: 9mm 10mm; }
-  html, body { font-size: 8.5pt; line-height: 1.2; }
+  @page { size: A4 portrait; margin: 8mm 9mm; }
+  html, body { font-size: 8pt; line-height: 1.15; }
   body { margin: 0; }
-  h1 { font-size: 14pt; margin: 0 0 2pt; }
-  h2 { font-size: 10.5pt; margin: 4pt 0 2pt; }
-  p, li { margin: 1pt 0; line-height: 1.2; }
-  .vawg-table { font-size: 7.2pt !important; line-height: 1.15; margin: 2pt 0 3pt !important; }
+  h1 { font-size: 13pt; margin: 0 0 1pt; }
+  h2 { font-size: 10pt; margin: 3pt 0 1pt; }
+  p, li { margin: 1pt 0; line-height: 1.15; }
+  .vawg-table { font-size: 7pt !important; line-height: 1.1; margin: 2pt 0 3pt !important; }
   .vawg-table caption { display: none; }
-  .vawg-table th, .vawg-table td { padding: 1pt 3pt !important; line-height: 1.15; }
+  .vawg-table th, .vawg-table td { padding: 0.8pt 2.5pt !important; line-height: 1.1; }
   .vawg-table ul { padding-left: 0.8em; }
+  .vawg-scorecard thead th:nth-child(1) { width: 21% !important; }
+  .vawg-scorecard thead th:nth-child(2), .vawg-scorecard thead th:nth-child(3) { width: 8% !important; }
+  .vawg-scorecard thead th:nth-child(4), .vawg-scorecard thead th:nth-child(5),
+  .vawg-scorecard thead th:nth-child(6) { width: 11% !important; }
+  .vawg-scorecard thead th:nth-child(7) { width: 30% !important; }
   .vawg-card-key { font-size: 7pt; }
   .vawg-questions { margin: 1pt 0; padding-left: 1.2em; }
-  .vawg-questions li { font-size: 7.8pt; }
+  .vawg-questions li, .vawg-questions-section p { font-size: 7.5pt; }
   a.headerlink { display: none; }
 </style>
 """

@@ -298,14 +298,17 @@ def funnel_chart(f, highlight: str | None = None, groups: dict[str, str] | None 
                        for force in points["force"]]
     if highlight and (points["force"] == highlight).any():
         groups_present.append(highlight)
+    # One size for every force, or (a force's page) a larger mark for the force: a nominal size
+    # scale with a single value draws nothing in Vega.
+    size = (alt.Size("group:N", legend=None, sort=groups_present, scale=alt.Scale(
+        domain=groups_present, range=[45, 160])) if len(groups_present) > 1 else alt.SizeValue(45))
     dots = alt.Chart(_stable(points)).mark_point(filled=True, opacity=0.9).encode(
         x=x, y=y,
         color=alt.Color("group:N", title=W.FUNNEL_POINTS, sort=groups_present, scale=alt.Scale(
             domain=groups_present, range=[PALETTE[0], PALETTE[5]][:len(groups_present)])),
         shape=alt.Shape("group:N", title=W.FUNNEL_POINTS, sort=groups_present, scale=alt.Scale(
             domain=groups_present, range=["circle", "diamond"][:len(groups_present)])),
-        size=alt.Size("group:N", legend=None, sort=groups_present, scale=alt.Scale(
-            domain=groups_present, range=[45, 160][:len(groups_present)])),
+        size=size,
         tooltip=[alt.Tooltip("force:N", title=W.TOOLTIP_FORCE), alt.Tooltip("display:N", title=kpi.name),
                  alt.Tooltip("where:N", title=W.TOOLTIP_AGAINST_NATIONAL)])
     labelled = points.loc[(points["position"] != "within") | (points["force"] == highlight)].copy()

@@ -106,6 +106,7 @@ def _calibration_section(figures: dict | None) -> str:
         "should be at most 5%, and after the false discovery rate control (q < 0.05) far less.\n")]
     null = figures.get("null", {}).get("by_kind", {})
     if null:
+        text.append("```{table} How often a change is reported when there is none (simulated data)")
         text.append("| comparison | kind | p < 0.05 with no real change | q < 0.05 with no real change |")
         text.append("|---|---|---|---|")
         for comparison, kinds in null.items():
@@ -113,6 +114,7 @@ def _calibration_section(figures: dict | None) -> str:
                 if "p<0.05" in cells and "q<0.05" in cells:
                     text.append(f"| {comparison.replace('_', ' ')} | {kind} | {_rate(cells['p<0.05'])} "
                                 f"| {_rate(cells['q<0.05'])} |")
+        text.append("```")
     anyone = figures.get("null", {}).get("any_discovery", {})
     fdr = figures.get("power", {}).get("fdr", {})
     for comparison in ("year_on_year", "trend"):

@@ -167,8 +167,11 @@ def _recording_questions(report: Report, force: str) -> list[str]:
     out = []
     for row in rows.itertuples():
         word = vocabulary().dimension_words.get(row.dimension, row.dimension)
+        share = narrative.percent(row.value)
+        if round(row.value * 100) >= round(threshold * 100):  # 79.6% is below 80%: say so
+            share = f"{row.value:.1%}"
         out.append(W.QUESTION_RECORDING.format(
-            word=word[:1].upper() + word[1:], share=narrative.percent(row.value),
+            word=word[:1].upper() + word[1:], share=share,
             kpi=mid_sentence(report.registry[row.kpi_id].name), threshold=threshold))
     return out
 
