@@ -144,8 +144,8 @@ def read_table(path: Path) -> pd.DataFrame | None:
         return None
     frame = pd.read_csv(path, keep_default_na=True, na_values=[""], dtype={"period": str})
     for column in TEXT_COLUMNS:
-        if column in frame:
-            frame[column] = frame[column].fillna("").astype(str)
+        if column in frame:  # an all-blank column is read as numbers: make it text first
+            frame[column] = frame[column].astype(object).where(frame[column].notna(), "").astype(str)
     if "counted" in frame:
         frame["counted"] = frame["counted"].astype(str).str.lower().eq("true")
     return frame
