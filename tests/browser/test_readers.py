@@ -149,6 +149,20 @@ def test_every_kind_of_page_passes_the_accessibility_audit(reader, server, book_
     assert not watch.external and not watch.page_errors, watch.problems()
 
 
+def test_the_audit_sees_a_violation_when_there_is_one(reader, server, book_html, axe):
+    """The audit can fail: an image without a text alternative, put into a page, is reported as
+    a critical violation."""
+    page, _ = reader(DESKTOP)
+    page.goto(url(server, book_html, "summary"))
+    settle(page)
+    page.evaluate("""() => {
+        const img = document.createElement('img'); img.src = 'data:,';
+        document.querySelector('main').prepend(img);
+    }""")
+    found = {v["id"]: v["impact"] for v in axe.run(page).response["violations"]}
+    assert found.get("image-alt") == "critical", found
+
+
 def test_the_keyboard_focus_is_visible(reader, server, book_html):
     """Tabbing from the top of a page reaches the search box, the menu and the links, and the
     focused element always has a visible outline."""

@@ -131,18 +131,18 @@ def place(report: Report, force: str, kinds: tuple[str, ...] = KINDS, level: int
     return Html(f'<div class="vawg-place-findings" data-place="{escape(force)}">{markup}</div>', _text(rows))
 
 
-def table(report: Report, rows: pd.DataFrame, caption: str) -> Table:
-    """Findings as a table: where, indicator, what was found, and whether it is new."""
+def table(report: Report, rows: pd.DataFrame, caption: str, status: bool = True) -> Table:
+    """Findings as a table: where, what was found (the sentence names the indicator), and, with
+    ``status``, whether it is new."""
     columns = W.FINDINGS_TABLE_COLUMNS
     frame = pd.DataFrame({
-        columns["where"]: [report.where(r.force, r.kpi_id, r.dimension) for r in rows.itertuples()],
-        columns["indicator"]: [report.registry[r.kpi_id].name for r in rows.itertuples()],
+        columns["where"]: [r.force for r in rows.itertuples()],
         columns["finding"]: [inline_markdown(sentence(report, r) + _family_note(report, r))
                              for r in rows.itertuples()],
     })
-    if report.compared:
+    if report.compared and status:
         frame[columns["status"]] = [W.STATUS_LABELS.get(r.status, "") for r in rows.itertuples()]
-    return Table(frame, caption, html_columns=[columns["finding"]],
+    return Table(frame, caption, html_columns=[columns["finding"]], classes="vawg-findings-table",
                  row_attrs=[_attrs(r) for r in rows.itertuples()])
 
 
@@ -244,7 +244,8 @@ def changed(report: Report, status: str) -> Html:
         lambda d: d["status"] == status]
 
     def render(mine: pd.DataFrame, reading: str) -> str:
-        return table(report, mine, f"{W.CHANGED_HEADINGS[status]}: {W.READING_SHORT[reading]}").markup
+        caption = f"{W.CHANGED_HEADINGS[status]}: {W.READING_SHORT[reading]}"
+        return table(report, mine, caption, status=False).markup
 
     markup = _sections(report, rows, 3, render)
     if status == "resolved":

@@ -143,6 +143,7 @@ BOOK_CSS = """
 .vawg-table th, .vawg-table td { border-bottom: 1px solid #c8c8c8; padding: 0.3rem 0.45rem;
   vertical-align: top; text-align: left; overflow-wrap: break-word; hyphens: manual; }
 .vawg-scorecard { font-size: 0.82rem; }
+.vawg-findings-table th[scope="row"] { width: 16%; }
 @media (min-width: 701px) {
   .vawg-scorecard thead th:nth-child(1) { width: 23%; } .vawg-scorecard thead th:nth-child(2) { width: 8%; }
   .vawg-scorecard thead th:nth-child(3) { width: 9%; } .vawg-scorecard thead th:nth-child(4) { width: 14%; }
