@@ -248,7 +248,7 @@ SERIES_AVERAGE = "Average"
 SERIES_LIMITS = "Process limits"
 SERIES_LINES = "Lines"
 WITHHELD_QUARTER = "[c] Withheld (small numbers)"
-FUNNEL_AXIS = "{denominator} (log scale)"
+FUNNEL_AXIS = ("{denominator}", "(log scale)")  # two lines, so that a phone shows it whole
 FUNNEL_LIMITS = ("95% limits", "99.8% limits")
 FUNNEL_CENTRE = "England and Wales"
 FUNNEL_TITLE = "{kpi}: forces compared, last 12 months"
@@ -261,10 +261,10 @@ FUNNEL_LABEL_READING = {"better": ", better", "worse": ", worse", "neutral": ""}
 FUNNEL_LABEL_POSITION = {"above": "above", "below": "below"}
 DENOMINATOR_WORDS = {
     # How the denominator of a rate or share is named on a funnel plot's axis.
-    "recorded_crime": "{group} recorded, last 12 months",
-    "outcomes": "Outcomes assigned, {group}, last 12 months",
+    "recorded_crime": "{group} recorded",
+    "outcomes": "Outcomes assigned, {group}",
     "population": "{column} population",
-    "force_returns": "{measure}, last 12 months",
+    "force_returns": "{measure}",
 }
 MEASURE_WORDS = {
     "da_flagged_crimes": "Domestic abuse crimes",

@@ -105,10 +105,10 @@ def test_funnel_names_outliers_on_the_chart_and_marks_the_force():
 
 
 def test_funnel_axes_are_in_words():
-    assert charts.denominator_words(REGISTRY["da_arrest_rate"]) == "Domestic abuse crimes, last 12 months"
+    assert charts.denominator_words(REGISTRY["da_arrest_rate"]) == "Domestic abuse crimes"
     assert charts.denominator_words(REGISTRY["vawg_rate_per_1000_female"]) == "Female population"
     assert charts.denominator_words(REGISTRY["vawg_charge_rate"], REGISTRY.group_names) == (
-        "Outcomes assigned, VAWG offences, last 12 months")
+        "Outcomes assigned, VAWG offences")
 
 
 def test_description_gives_span_first_last_and_range():

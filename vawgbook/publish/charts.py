@@ -282,7 +282,8 @@ def funnel_chart(f, highlight: str | None = None, groups: dict[str, str] | None 
     centre_line = pd.DataFrame({"denominator": [grid.min(), grid.max()], "value": [f.baseline] * 2,
                                 "limit": "centre", "level": centre})
     lines = pd.concat([centre_line, limits], ignore_index=True)
-    x = alt.X("denominator:Q", title=W.FUNNEL_AXIS.format(denominator=denominator_words(kpi, groups)),
+    axis_title = [line.format(denominator=denominator_words(kpi, groups)) for line in W.FUNNEL_AXIS]
+    x = alt.X("denominator:Q", title=axis_title,
               scale=alt.Scale(type="log"), axis=alt.Axis(format="~s"))
     y = alt.Y("value:Q", title=_units(kpi), axis=alt.Axis(format=_axis_format(kpi)),
               scale=alt.Scale(zero=False))
