@@ -463,12 +463,13 @@ QUESTIONS = {
                         "force: what made the difference?"),
     ("spc", "neutral"): "The latest quarter's {kpi} ({value}) is unusual for the force: why?",
 }
-QUESTION_RECORDING = ("{word} is recorded for only {share} of the cases behind {kpi}, below the "
+QUESTION_RECORDING = ("For {kpi}, {word} is recorded in only {share} of cases, below the "
                       "{threshold:.0%} needed to compare groups of victims: what is being done to "
                       "improve recording?")
 QUESTION_NONE = ("No finding this period: which indicators would the force expect to move, and what "
                  "would it take to show it?")
-QUESTIONS_MORE = "{count:,} more findings for {force} are listed below."
+QUESTIONS_MORE = "{count:,} more {noun} listed below."
+QUESTIONS_MORE_NOUN = ("finding for {force} is", "findings for {force} are")
 FORCE_FINDINGS_HEADING = "What was found for {force}"
 VERB_ROSE_FELL = {"increase": "rose", "decrease": "fell"}
 

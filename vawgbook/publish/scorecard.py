@@ -171,7 +171,7 @@ def _recording_questions(report: Report, force: str) -> list[str]:
         if round(row.value * 100) >= round(threshold * 100):  # 79.6% is below 80%: say so
             share = f"{row.value:.1%}"
         out.append(W.QUESTION_RECORDING.format(
-            word=word[:1].upper() + word[1:], share=share,
+            word=word, share=share,
             kpi=mid_sentence(report.registry[row.kpi_id].name), threshold=threshold))
     return out
 
@@ -198,7 +198,8 @@ def questions(report: Report, force: str) -> Html:
               + bullet_list([(escape(q), a) for q, a in shown], "vawg-questions"))
     more = len(asked) - len(shown)
     if more > 0:
-        markup += f"<p>{escape(W.QUESTIONS_MORE.format(count=more, force=force))}</p>"
+        noun = W.QUESTIONS_MORE_NOUN[0 if more == 1 else 1].format(force=force)
+        markup += f"<p>{escape(W.QUESTIONS_MORE.format(count=more, noun=noun, force=force))}</p>"
     text = "\n".join(f"- {q}" for q, _ in shown)
     return Html(f'<section class="vawg-questions-section">{markup}</section>', text)
 
