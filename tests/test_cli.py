@@ -45,7 +45,7 @@ KPI_IDS = [
     "police_perpetrated_no_action_rate", "streetsafe_reports",
 ]
 ASSESSMENTS = {"improving", "deteriorating", "increase", "decrease", "no_significant_change",
-               "insufficient_data"}
+               "insufficient_data", "not_comparable"}  # as the contract lists them
 SPELLINGS = ["2024-25-Q2", "2024/25 Q2", "2024-25 Q2"]
 
 

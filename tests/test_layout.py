@@ -16,7 +16,7 @@ STAGES = ("config", "ingest", "compute", "stats", "publish", "build")
 # What each stage may import from vawgbook, besides itself.
 ALLOWED = {
     "stats": set(),
-    "config": {"errors"},
+    "config": {"errors", "periods"},
     "ingest": {"config", "errors", "periods"},
     "compute": {"config", "errors", "periods", "ingest", "stats", "words"},
     "publish": {"config", "errors", "periods", "files", "stats", "words"},

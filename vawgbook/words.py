@@ -20,7 +20,7 @@ ASSESSMENT_LABELS = {
     "decrease": "↓ Decrease",
     "no_significant_change": "● No significant change",
     "insufficient_data": "○ Too little data to tell",
-    "not_comparable": "⊘ Not comparable (a break in the series)",
+    "not_comparable": "≠ Not comparable (counting changed)",
 }
 
 
@@ -84,6 +84,7 @@ WITHHELD = "{head}: not published, as it rests on fewer cases than the disclosur
 TOO_LITTLE = "{head}: too little data to tell{reason}."
 REASON = " ({note})"
 NO_CHANGE = "{head}: {values}; no evidence of change.{detectable}"
+NOT_COMPARABLE = "{head}: {values}; {note}."
 DETECTABLE_POINTS = " The test could have detected a change of about {points:.1f} percentage points or more."
 DETECTABLE = " The test could have detected a change of about {change} or more."
 # Said instead when the change seen is as large as that smallest detectable change yet was not a
@@ -299,6 +300,9 @@ BREAKDOWN_FEW_EITHER = "fewer than {min_cases} cases in a group in one of the ye
 BREAKDOWN_INCOMPLETE = "{dimension} recorded for too few cases to rely on"
 BREAKDOWN_GAP_NOTE = "gap {gap} percentage points, 95% interval {lower} to {upper}"
 
+ACROSS_BREAK = "not comparable with the year before: {what} (from {quarter}; {source})"
+TREND_WITH_BREAK = "the trend allows for a step at the counting change in {quarter}"
+
 # ---------------------------------------------------------------- scope of England and Wales figures
 
 SCOPE_NATIONAL_ALL = "England and Wales (all {forces} forces)"
@@ -321,10 +325,10 @@ READING_TITLES = {
     "better": "▲ What is working",
     "worse": "▼ What isn't working",
     "neutral": "◆ Rose, fell or differs (context: neither good nor bad news in itself)",
-    "not_comparable": "⊘ Cannot be compared (a break in the series)",
+    "not_comparable": "≠ Cannot be compared (counting changed)",
 }
 READING_SHORT = {"better": "▲ Better", "worse": "▼ Worse", "neutral": "◆ Context",
-                 "not_comparable": "⊘ Not comparable"}
+                 "not_comparable": "≠ Not comparable"}
 KIND_TITLES = {
     "change": "Changes over the year",
     "gap": "Gaps between groups of victims",

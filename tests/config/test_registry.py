@@ -103,3 +103,60 @@ def test_invalid_yaml_gives_the_line(tmp_path):
     with pytest.raises(ConfigError, match="not valid YAML") as err:
         load_registry(path)
     assert err.value.row is not None
+
+
+def test_the_shipped_break_touches_every_kpi_counting_conduct_crimes():
+    registry = load_registry()
+    (hocr,) = registry.breaks
+    assert str(hocr.first_quarter) == "2023-24-Q1" and hocr.forces == ()
+    conduct = {"8Q", "8L", "8U"}
+    assert set(hocr.kpis) == {k.id for k in registry.kpis if k.codes() & conduct}
+    assert "rape_recorded" not in hocr.kpis and "da_arrest_rate" not in hocr.kpis
+    assert hocr.what and hocr.source
+    assert registry.breaks_for("stalking_harassment_recorded", "Kent", "England and Wales") == [hocr]
+    assert registry.breaks_for("rape_recorded", "Kent", "England and Wales") == []
+
+
+def _with_break(**fields):
+    entry = {"id": "b", "first_quarter": "2022-23-Q3", "forces": ["Kent", "Dyfed Powys"],
+             "kpis": ["da_arrest_rate"], "what": "a new system", "source": "force"}
+    entry.update(fields)
+    return lambda d: d.update(breaks=[entry])
+
+
+def test_a_break_for_some_forces_names_them_canonically(tmp_path):
+    registry = load_registry(_write(tmp_path, _with_break()))
+    (b,) = registry.breaks
+    assert b.forces == ("Kent", "Dyfed-Powys") and b.kpis == ("da_arrest_rate",)
+    assert registry.breaks_for("da_arrest_rate", "Kent", "England and Wales") == [b]
+    assert registry.breaks_for("da_arrest_rate", "England and Wales", "England and Wales") == [b]
+    assert registry.breaks_for("da_arrest_rate", "Surrey", "England and Wales") == []
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"first_quarter": "May 2023"}, "not a quarter"),
+    ({"forces": ["Gotham"]}, "'Gotham' is not a territorial force"),
+    ({"kpis": ["no_such_kpi"]}, "unknown KPI 'no_such_kpi'"),
+    ({"kpis": [], "offence_groups": ["nonsense"]}, "unknown offence group 'nonsense'"),
+    ({"kpis": []}, "names no offence group or KPI"),
+    ({"what": ""}, "has no 'what'"),
+    ({"colour": "red"}, "unknown setting 'colour'"),
+])
+def test_break_mistakes_are_named(tmp_path, fields, message):
+    path = _write(tmp_path, _with_break(**fields))
+    with pytest.raises(ConfigError, match=message) as err:
+        load_registry(path)
+    assert str(path) in str(err.value) and "break 'b'" in str(err.value)
+
+
+def test_same_finding_as_must_name_a_kpi_above(tmp_path):
+    assert load_registry()["vawg_rate_per_1000_female"].same_finding_as == "vawg_recorded"
+    path = _write(tmp_path, lambda d: d["kpis"][0].update(same_finding_as="rape_recorded"))
+    with pytest.raises(ConfigError, match="same_finding_as"):
+        load_registry(path)
+
+
+def test_a_misspelt_section_is_named_not_ignored(tmp_path):
+    path = _write(tmp_path, lambda d: d.update(braeks=[]))
+    with pytest.raises(ConfigError, match="unknown section 'braeks'"):
+        load_registry(path)

@@ -75,12 +75,12 @@ def test_counts_have_no_funnel():
     )
 
 
-def quarterly(values):
+def quarterly(values, kpi_id="vawg_no_suspect_rate"):
     return pd.DataFrame(
         {
             "period": [f"20{10 + i // 4}-{11 + i // 4}-Q{i % 4 + 1}" for i in range(len(values))],
             "force": "Kent",
-            "kpi_id": "vawg_no_suspect_rate",
+            "kpi_id": kpi_id,
             "value": values,
         }
     )
@@ -119,3 +119,18 @@ def test_spc_common_cause_only():
     kpi = REGISTRY["vawg_no_suspect_rate"]
     chart = variation.spc_for(quarterly([0.10, 0.11] * 8), kpi, "Kent")
     assert "common-cause variation only" in variation.spc_sentence(chart, kpi, "no_significant_change")
+
+
+def test_process_limits_restart_at_a_registered_break():
+    from vawgbook.config.registry import Break
+    from vawgbook.periods import Quarter
+
+    kpi = REGISTRY["stalking_harassment_recorded"]
+    values = [100.0] * 10 + [70.0] * 10  # a counting change at the 11th quarter
+    data = quarterly(values, kpi_id=kpi.id)
+    first = Quarter.parse(data["period"].iloc[10])
+    chart = variation.spc_for(data, kpi, "Kent", [Break("b", first, (), (kpi.id,), "w", "s")])
+    assert chart["segment"].nunique() == 2
+    assert chart["mean"].iloc[0] == 100.0 and chart["mean"].iloc[-1] == 70.0
+    plain = variation.spc_for(data, kpi, "Kent")
+    assert plain["segment"].nunique() == 1

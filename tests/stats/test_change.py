@@ -359,3 +359,17 @@ def test_trend_levels_and_null_calibration():
     n = np.full(20, 400)
     p = trend(rng.binomial(n, 0.25), n, Q20, "proportion", multiplier=100)
     assert 20 < p.value < 30 and p.min_detectable_change > 0 and "binomial" in p.method
+
+
+def test_minimum_detectable_change_at_another_level_is_recomputed_from_the_result():
+    """The change a test could detect at the level the FDR procedure applied: the same as the
+    test's own at 5%, larger at a stricter level; for both tests."""
+    from vawgbook.stats import min_detectable_changes, trend
+
+    rng = np.random.default_rng(4)
+    y = rng.poisson(500, 20).astype(float)
+    for result in (year_on_year(y, None, Q20, "count"), trend(y, None, Q20, "count")):
+        again, stricter = min_detectable_changes([result, result], [0.05, 0.0005])
+        assert again == pytest.approx(result.min_detectable_change, rel=1e-9)
+        assert stricter > 1.3 * again
+    assert np.isnan(min_detectable_changes([year_on_year(y[:5], None, Q20[:5], "count")], [0.05])[0])

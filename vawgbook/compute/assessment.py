@@ -11,7 +11,7 @@ DIRECTIONS = ("higher_is_better", "lower_is_better", "context")
 
 #: ``year_on_year`` and ``trend`` rows.
 CHANGE = ("improving", "deteriorating", "increase", "decrease", "no_significant_change",
-          "insufficient_data")
+          "insufficient_data", "not_comparable")
 #: Breakdown rows, by comparison.
 COMPLETENESS = ("complete_enough", "incomplete_recording", "insufficient_data")
 DISPARITY = ("higher", "lower", "no_significant_difference", "incomplete_recording",

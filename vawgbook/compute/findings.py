@@ -38,6 +38,7 @@ import pandas as pd
 
 from .. import words as W
 from ..config import Kpi, Registry, force_names, vocabulary
+from ..periods import restarts
 from ..stats import funnel, spc
 from ..stats.comparison import funnel_plot
 
@@ -146,15 +147,19 @@ def key(kind: str, force: str, kpi_id: str, dimension: str, category: str, asses
 
 
 def families(registry: Registry) -> dict[str, str]:
-    """Each KPI's "count once" family: KPIs with the same numerator (a count and the rate made
-    from it) are one finding in headline counts. The family is named by its first KPI in
-    registry order.
-
-    This is the one place that decides it: when the registry names related KPIs itself, this
-    function should return that grouping instead.
-    """
-    first: dict[object, str] = {}
-    return {k.id: first.setdefault(k.numerator, k.id) for k in registry.kpis}
+    """Each KPI's "count once" family: a KPI the registry says restates another
+    (``same_finding_as``: VAWG offences per 1,000 women and girls restates VAWG offences
+    recorded) is one finding with it in headline counts. The family is named by the KPI it
+    restates (followed to the first of a chain)."""
+    by_id = {k.id: k for k in registry.kpis}
+    out = {}
+    for kpi in registry.kpis:
+        root, seen = kpi, {kpi.id}
+        while getattr(root, "same_finding_as", None) in by_id and root.same_finding_as not in seen:
+            root = by_id[root.same_finding_as]
+            seen.add(root.id)
+        out[kpi.id] = root.id
+    return out
 
 
 # ---------------------------------------------------------------- scope of national figures
@@ -285,10 +290,11 @@ def series(quarterly: pd.DataFrame, kpi_id: str, place: str) -> pd.DataFrame:
     return data.iloc[int(np.argmax(has.to_numpy())):]
 
 
-def spc_reading(quarterly: pd.DataFrame, kpi: Kpi, place: str, period: str) -> dict:
+def spc_reading(quarterly: pd.DataFrame, kpi: Kpi, place: str, period: str, breaks=()) -> dict:
     """The latest quarter's process-control reading for one place: ``icon`` (Making Data Count
     variation icon, blank when not assessed), ``rule``, ``note`` (why not assessed),
-    ``value`` and ``mean`` of the latest quarter."""
+    ``value`` and ``mean`` of the latest quarter. Limits restart at each registered break
+    (``registry.breaks_for``), as on the chart."""
     data = series(quarterly, kpi.id, place)
     hidden = data["suppressed"].astype(bool).to_numpy() if "suppressed" in data else np.zeros(len(data), bool)
     blank = {"icon": "", "rule": "", "value": np.nan, "mean": np.nan}
@@ -300,7 +306,9 @@ def spc_reading(quarterly: pd.DataFrame, kpi: Kpi, place: str, period: str) -> d
         return {**blank, "note": "withheld_quarters"}
     if str(data["period"].iloc[-1]) != period or data["value"].isna().iloc[-1]:
         return {**blank, "note": "no_latest_quarter"}
-    chart = spc.xmr(data["value"].to_numpy(float), improvement=IMPROVEMENT[kpi.direction])
+    restart = restarts(data["period"], [b.first_quarter for b in breaks])
+    chart = spc.xmr(data["value"].to_numpy(float), improvement=IMPROVEMENT[kpi.direction],
+                    recalc_at=restart or None)
     icon = spc.variation_icon(chart, IMPROVEMENT[kpi.direction]) or ""
     last = chart.iloc[-1]
     return {"icon": icon, "rule": last["rule"] or "", "note": "",
@@ -325,7 +333,8 @@ def variation(results: pd.DataFrame, quarterly: pd.DataFrame, registry: Registry
         points = funnel_points(results, kpi).set_index("force")
         national_value = mine["value"].get(national, np.nan)
         for place in places:
-            reading = spc_reading(quarterly, kpi, place, period)
+            reading = spc_reading(quarterly, kpi, place, period,
+                                  registry.breaks_for(kpi.id, place, national))
             signal = points["signal"].get(place, "")
             position = points["position"].get(place, "")
             method = points["method"].get(place, "")

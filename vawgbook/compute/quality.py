@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..config import Registry, force_names
+from ..config import Registry, force_names, vocabulary
 from ..ingest import Dataset
 from ..periods import Quarter
 from ..stats.settings import QUARTERS_PER_YEAR
@@ -102,7 +102,19 @@ def report_tables(ds: Dataset, registry: Registry, period: Quarter) -> dict[str,
         "set_aside": q.set_aside,
         "unknown_measures": q.unknown_measures,
         "breakdowns_without_total": q.breakdowns_without_total,
+        "breaks": breaks_in_view(registry, period),
     }
+
+
+def breaks_in_view(registry: Registry, period: Quarter) -> list[dict]:
+    """The registered changes in counting that fall inside the period's analysis window: what a
+    reader of this period's figures needs to know."""
+    first = period.window(vocabulary().analysis_quarters)[0]
+    return [{"from": b.first_quarter.label,
+             "forces": "every force" if not b.forces else ", ".join(b.forces),
+             "what changed": b.what, "source": b.source,
+             "indicators": ", ".join(registry[k].name for k in b.kpis if k in {x.id for x in registry.kpis})}
+            for b in registry.breaks if first < b.first_quarter <= period]
 
 
 def revisions(previous: pd.DataFrame, current: pd.DataFrame, tolerance: float = 1e-9) -> pd.DataFrame:

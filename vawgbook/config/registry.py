@@ -13,6 +13,8 @@ from pathlib import Path
 import yaml
 
 from ..errors import ConfigError
+from ..periods import Quarter
+from .forces import force_names, name_key
 from .vocabulary import vocabulary
 
 KINDS = ("count", "proportion", "rate")
@@ -20,6 +22,7 @@ DIRECTIONS = ("higher_is_better", "lower_is_better", "context")
 SOURCES = ("recorded_crime", "outcomes", "force_returns", "population")
 ASSIGNED = tuple(range(1, 23))  # all outcomes assigned: types 1-22, not 0 (not yet assigned)
 DEFAULT_REGISTRY = "config/kpis.yaml"
+TOP_LEVEL = {"offence_groups", "pillars", "kpis", "disclosure_control", "breakdowns", "breaks"}
 
 
 @dataclass(frozen=True)
@@ -67,11 +70,19 @@ class Kpi:
     caveat: str
     disclosure_threshold: int = 0  # counts from 1 to this minus 1 are suppressed; 0: off
     breakdowns: tuple[str, ...] = ()  # dimensions (victim_ethnicity, ...) it is broken down by
+    #: Another KPI this one restates (the same offences per head of population, say): a change in
+    #: both is one finding in the headline counts, not two.
+    same_finding_as: str | None = None
     short_name: str = ""  # a few words for a column head (the name when not given)
 
     @property
     def short(self) -> str:
         return self.short_name or self.name
+
+    def codes(self) -> frozenset[str]:
+        """Every offence code behind the KPI's numerator and denominator."""
+        sources = [self.numerator] + ([self.denominator] if self.denominator else [])
+        return frozenset(code for s in sources for code in s.codes)
 
     def display(self, value: float) -> str:
         """The value as readers see it, e.g. ``6.1%`` or ``12,345``."""
@@ -106,6 +117,28 @@ class BreakdownSettings:
 
 
 @dataclass(frozen=True)
+class Break:
+    """A change in how figures are counted (a counting rule, a new recording system): figures
+    either side of it are not comparable.
+
+    ``first_quarter`` is the first quarter affected; ``forces`` the forces it applies to (empty:
+    all); ``kpis`` the indicators it touches (from its offence groups and its own list).
+    """
+
+    id: str
+    first_quarter: Quarter
+    forces: tuple[str, ...]
+    kpis: tuple[str, ...]
+    what: str
+    source: str
+
+    def applies_to(self, kpi_id: str, force: str, national: str) -> bool:
+        """Whether the break touches ``kpi_id`` in ``force`` (England and Wales: if it touches
+        any force)."""
+        return kpi_id in self.kpis and (not self.forces or force == national or force in self.forces)
+
+
+@dataclass(frozen=True)
 class Registry:
     path: str
     offence_groups: dict[str, tuple[str, ...]]
@@ -113,12 +146,18 @@ class Registry:
     pillars: tuple[str, ...]
     kpis: tuple[Kpi, ...]
     breakdown_settings: BreakdownSettings = BreakdownSettings()
+    breaks: tuple[Break, ...] = ()
 
     def __getitem__(self, kpi_id: str) -> Kpi:
         for kpi in self.kpis:
             if kpi.id == kpi_id:
                 return kpi
         raise KeyError(kpi_id)
+
+    def breaks_for(self, kpi_id: str, force: str, national: str) -> list[Break]:
+        """The registered breaks that touch a KPI in a force, oldest first."""
+        return sorted((b for b in self.breaks if b.applies_to(kpi_id, force, national)),
+                      key=lambda b: b.first_quarter)
 
 
 def _source(where: str, spec: object, groups: dict, fail) -> Source:
@@ -207,6 +246,62 @@ def _breakdown_settings(data: object, fail) -> BreakdownSettings:
     return BreakdownSettings(float(threshold), min_cases, reference, merged)
 
 
+def _breaks(data: object, groups: dict, kpis: list[Kpi], fail) -> tuple[Break, ...]:
+    """The registry's ``breaks`` list, each checked: a quarter, forces, offence groups or KPIs
+    that exist, and the words the book will say."""
+    if data is None:
+        return ()
+    if not isinstance(data, list):
+        fail("'breaks' must be a list of breaks (id, first_quarter, forces, offence_groups or kpis, "
+             "what, source)")
+    known = {"id", "first_quarter", "forces", "offence_groups", "kpis", "what", "source"}
+    by_id = {k.id: k for k in kpis}
+    out, seen = [], set()
+    for i, entry in enumerate(data):
+        if not isinstance(entry, dict) or not entry.get("id"):
+            fail(f"breaks entry {i + 1} has no 'id'")
+        where = f"break {entry['id']!r}"
+        if entry["id"] in seen:
+            fail(f"{where} is defined twice")
+        seen.add(entry["id"])
+        unknown = set(entry) - known
+        if unknown:
+            fail(f"{where}: unknown setting {sorted(unknown)[0]!r}")
+        for key in ("first_quarter", "what", "source"):
+            if not str(entry.get(key) or "").strip():
+                fail(f"{where} has no {key!r}")
+        try:
+            first = Quarter.parse(str(entry["first_quarter"]))
+        except Exception:
+            fail(f"{where}: first_quarter {entry['first_quarter']!r} is not a quarter such as 2023-24-Q1")
+        forces = entry.get("forces", "all")
+        if forces == "all":
+            forces = ()
+        elif isinstance(forces, list) and forces:
+            names = force_names()
+            canonical = [names.lookup.get(name_key(str(f))) for f in forces]
+            if None in canonical:
+                fail(f"{where}: {forces[canonical.index(None)]!r} is not a territorial force")
+            forces = tuple(canonical)
+        else:
+            fail(f"{where}: forces must be 'all' or a list of force names")
+        touched = set()
+        for group in entry.get("offence_groups") or []:
+            if group not in groups:
+                fail(f"{where}: unknown offence group {group!r} (known: {', '.join(groups)})")
+            touched |= {k.id for k in kpis if k.codes() & set(groups[group])}
+        for kid in entry.get("kpis") or []:
+            if kid not in by_id:
+                fail(f"{where}: unknown KPI {kid!r}")
+            touched.add(kid)
+        if not touched:
+            fail(f"{where}: names no offence group or KPI that any indicator uses")
+        out.append(Break(str(entry["id"]), first, forces,
+                         tuple(k.id for k in kpis if k.id in touched),
+                         " ".join(str(entry["what"]).split()), " ".join(str(entry["source"]).split())))
+    return tuple(out)
+
+
 def load_registry(path: str | Path | None = None) -> Registry:
     """Load and validate a registry file (the package's own by default)."""
     if path is None:
@@ -230,6 +325,9 @@ def load_registry(path: str | Path | None = None) -> Registry:
                          row=mark.line + 1 if mark else None) from None
     if not isinstance(data, dict) or not isinstance(data.get("kpis"), list):
         fail("a KPI registry needs 'offence_groups' and a list 'kpis'")
+    unknown = sorted(set(data) - TOP_LEVEL)
+    if unknown:  # a misspelt section would otherwise be ignored without a word
+        fail(f"unknown section {unknown[0]!r} (known: {', '.join(sorted(TOP_LEVEL))})")
     groups, names = {}, {}
     for gid, group in (data.get("offence_groups") or {}).items():
         codes = group.get("codes") if isinstance(group, dict) else None
@@ -295,6 +393,18 @@ def load_registry(path: str | Path | None = None) -> Registry:
             unit=str(entry.get("unit", "")), format=str(entry.get("format", ",.2f")),
             caveat=" ".join(str(entry.get("caveat", "")).split()),
             disclosure_threshold=_threshold(where, entry, numerator, denominator, disclosure, fail),
-            breakdowns=tuple(dims), short_name=" ".join(str(entry.get("short_name", "")).split()),
+            breakdowns=tuple(dims),
+            same_finding_as=_same_finding(where, entry, seen, kid, fail),
+            short_name=" ".join(str(entry.get("short_name", "")).split()),
         ))
-    return Registry(label, groups, names, pillars, tuple(kpis), settings)
+    breaks = _breaks(data.get("breaks"), groups, kpis, fail)
+    return Registry(label, groups, names, pillars, tuple(kpis), settings, breaks)
+
+
+def _same_finding(where: str, entry: dict, seen: set, kid: str, fail) -> str | None:
+    other = entry.get("same_finding_as")
+    if other is None:
+        return None
+    if not isinstance(other, str) or other not in seen or other == kid:
+        fail(f"{where}: same_finding_as must name a KPI defined above it, not {other!r}")
+    return other

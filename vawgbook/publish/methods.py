@@ -9,6 +9,7 @@ from pathlib import Path
 from .. import words as W
 from ..config import Registry, vocabulary
 from ..stats import BYAR_EXACT_BELOW, SETTINGS
+from ..stats.change import EXACT_CELL_BELOW, EXACT_COUNT_BELOW
 from ..stats.comparison import OVERDISPERSION_LEVEL
 from ..stats.spc import LIMIT_FACTOR, MIN_POINTS_FOR_LIMITS, MR_SCREEN_FACTOR, RUN_LENGTH
 
@@ -22,36 +23,66 @@ _STATISTICS = """
 **Year on year.** The 12 months ending with the period are compared with the 12 months before.
 Counts and rates use a Poisson score test of the two 12-month totals (rates with their
 denominators as exposure); proportions use a two-proportion z-test of the pooled 12-month shares.
+Where the numbers are small (the smaller year expected to hold fewer than {exact_count} events, or
+a cell of the two-by-two table fewer than {exact_cell}), an exact conditional test is used instead
+(binomial on the total for counts, Fisher's for proportions), with the mid-p.
 
 **Extra variation.** Police figures vary far more from quarter to quarter than simple counting
 noise (recording drives, backlogs, seasons), and a plain test would call almost every wobble in a
 large force significant. Each test is therefore widened by a dispersion factor measured from the
 series' own history: a quasi-likelihood generalised linear model (Poisson for counts and rates,
-binomial for proportions) with a linear trend, quarter-of-year effects and a term for the latest
-12 months is fitted to the quarterly series, and the Pearson chi-square over its residual degrees
-of freedom (never less than 1) scales the variance. The test statistic is then referred to
-Student's t on those degrees of freedom. Where the history is too short to measure the extra
-variation (fewer than {min_history} quarters with data, or fewer than {min_df} residual degrees of
-freedom), the plain test is used and the result says so.
+binomial for proportions) with a linear trend, quarter-of-year effects, a term for the latest 12
+months and a step at each registered change in counting (below) is fitted to the quarterly
+series, and the Pearson chi-square over its expected value (never less than 1) scales the
+variance.
+
+**Pooled across forces.** One force's history gives only 7 to 16 degrees of freedom for its
+dispersion factor, so each force's factor is shrunk towards a prior fitted across the forces of
+the same indicator (empirical Bayes, as in Smyth 2004): the logarithm of the factor is regressed
+on the logarithm of the force's volume, and the prior's weight (its degrees of freedom) is
+estimated from how much the forces' factors differ beyond what sampling error explains. The test
+is referred to Student's t on the prior's plus the force's own degrees of freedom. England and
+Wales is tested on its own history. Where the history is too short (fewer than {min_history}
+quarters with data, or fewer than {min_df} degrees of freedom) a force takes the prior, or, with
+no prior to take, the plain test is used and the result says so.
+
+**Serial correlation.** Quarters are not independent: a backlog or a recording drive lifts
+several in a row. The extra variation (not the counting noise) is taken to follow a first-order
+autoregressive process, whose coefficient is estimated once per indicator across all forces by
+restricted maximum likelihood from the residuals of the models above (which, unlike the plain
+correlation of residuals, is not biased by the fitted trend, seasons and steps). It widens the
+variance of the difference of the two 12-month totals and of the trend's slope, and corrects each
+dispersion factor. This was chosen over measuring the spread of past year-on-year differences,
+which needs many years of stable history per force and mistakes any trend for noise; the
+calibration below shows the tests keep their size with correlated variation.
 
 **Trend.** Over the last {window} quarters (at least {min_trend} with data), a generalised linear
 model with a linear trend and quarter-of-year effects (quasi-Poisson, or binomial with estimated
-dispersion) tests whether the seasonally adjusted level has moved; the table gives the adjusted
-level at the start and end of the window.
+dispersion, pooled across forces as above, with a step at a registered change inside the window)
+tests whether the seasonally adjusted level has moved; the table gives the adjusted level at the
+start and end of the window.
 
 **Many tests at once.** Every force and indicator is tested each period, so some changes would
-look significant by chance alone. The false discovery rate is controlled with the
-Benjamini–Hochberg procedure across all tests of one kind in a period; a change is reported as
-unlikely to be chance variation alone when its q-value is below {q:g}.
+look significant by chance alone. The false discovery rate is controlled in families that match
+the reader's questions: England and Wales is a family of its own (the Benjamini–Hochberg
+procedure over its indicators, for each kind of test); the forces are controlled hierarchically
+by indicator (Benjamini and Bogomolov 2014): an indicator is selected when its forces' combined
+(Simes) p-value passes the Benjamini–Hochberg procedure across indicators, and within a selected
+indicator the forces are tested at the level scaled by the share of indicators selected. A change
+is reported as unlikely to be chance variation alone when its q-value is below {q:g}. A q-value is
+the smallest false discovery rate at which the change would be reported: q = 0.01 means that among
+changes reported with evidence this strong, about one in a hundred would be expected to be chance.
 
 **What a null result means.** "No evidence of change" is not "no change". Each result gives the
-minimum detectable change: the smallest change the test would have found with {power:.0%} power
-at the {alpha:.0%} level, given the series' level and extra variation. Because of the false discovery rate
-control the change needed in practice is at least this large.
+minimum detectable change: the smallest change the test would have found with {power:.0%} power at
+the p-value threshold its family actually applied (the false discovery rate level times the share
+of the family's tests reported, scaled by the share of indicators selected; for a family in which
+nothing was reported, the threshold one change alone would have had to pass).
 
 **Intervals.** {conf:.0%} intervals use Wilson's method for proportions and Byar's method for
 counts (exact below {exact_below}), as in the public-health indicator methods, applied to the
-counts divided by the dispersion factor, so they are widened by the same extra variation as the tests.
+counts divided by the dispersion factor and the serial-correlation factor, with the critical
+value of the same t distribution as the test.
 
 **Recorded crime is a full count, not a sample.** The tests ask whether a change is larger than
 the usual variation of that series, not whether a sample represents a population; the book says
@@ -64,8 +95,26 @@ def _statistics() -> str:
     return _STATISTICS.format(
         min_history=SETTINGS.min_history_quarters, min_df=SETTINGS.min_dispersion_df,
         window=vocabulary().analysis_quarters, min_trend=SETTINGS.min_trend_quarters,
-        q=SETTINGS.q_threshold, power=SETTINGS.power, alpha=SETTINGS.alpha, conf=SETTINGS.conf,
-        exact_below=BYAR_EXACT_BELOW)
+        q=SETTINGS.q_threshold, power=SETTINGS.power, conf=SETTINGS.conf,
+        exact_below=BYAR_EXACT_BELOW, exact_count=EXACT_COUNT_BELOW, exact_cell=EXACT_CELL_BELOW)
+
+
+def _breaks_section(registry: Registry) -> str:
+    """The registered changes in counting: what changed, when, for whom, which indicators."""
+    lines = ["## Changes in how figures are counted", "",
+             "A change in counting rules or recording systems moves a figure without anything else "
+             "changing. Where one falls inside the two years compared, the comparison is reported as "
+             "**not comparable**, never as an improvement or a deterioration; a trend is fitted with "
+             "a step at the change, and the quarterly process-control limits are recalculated from "
+             "it.", ""]
+    if not registry.breaks:
+        return "\n".join(lines + ["No change is registered.", ""])
+    for b in registry.breaks:
+        names = ", ".join(registry[k].name for k in b.kpis)
+        forces = "every force" if not b.forces else ", ".join(b.forces)
+        lines += [f"- **From {b.first_quarter.label}** ({forces}): {b.what} *Source:* {b.source} "
+                  f"*Indicators:* {names}.", ""]
+    return "\n".join(lines)
 
 
 def _kpi_section(registry: Registry) -> str:
@@ -127,12 +176,50 @@ def _calibration_section(figures: dict | None) -> str:
         if comparison in fdr:
             text.append(f"With known changes, {fdr[comparison]['mean_fdp']:.1%} of the {words} changes "
                         "reported were false (the false discovery rate; nominal 5%).")
+    text.append(_serial_table(figures.get("headline", {})))
     config = figures.get("config", {})
     if config:
         text.append(f"\nSeed {config.get('seed')}, {config.get('null_replicates')} simulated data sets "
                     f"with no change and {config.get('power_replicates')} with known changes; see "
                     "`benchmarks/README.md` for power by effect size and force size.")
     return "\n".join(text) + "\n"
+
+
+def _share(cell) -> str:
+    return f"{cell['rate']:.1%}" if isinstance(cell, dict) and cell.get("n") else "–"
+
+
+def _serial_table(headline: dict) -> str:
+    """The benchmark's figures by the serial correlation of the simulated extra variation: the
+    rows a reader needs to trust the verdicts on real (correlated) series."""
+    if not headline:
+        return ""
+    rhos = sorted(headline, key=float)
+    rows = [
+        ("No change, year on year: p < 0.05 (should be at most 5%)",
+         lambda h: _share(h.get("null", {}).get("year_on_year", {}).get("p<0.05"))),
+        ("No change, trend: p < 0.05",
+         lambda h: _share(h.get("null", {}).get("trend", {}).get("p<0.05"))),
+        ("Known changes: share of reported changes that were false (year on year; nominal 5%)",
+         lambda h: (f"{h['step_fdr']['year_on_year']:.1%}" if "year_on_year" in h.get("step_fdr", {})
+                    else "–")),
+        ("VAWG offences +20% in a force: found (year on year)",
+         lambda h: _share(h.get("power", {}).get("vawg_recorded_all_kpis_+20%", {}).get("year_on_year"))),
+        ("Charge rates +2 points in a force: found (year on year)",
+         lambda h: _share(h.get("power", {}).get("charge_rates_+2pts", {}).get("year_on_year"))),
+        ("Real-world-sized changes: found (either test)",
+         lambda h: _share(h.get("realistic", {}).get("either", {}).get("found"))),
+        ("Real-world-sized changes: unchanged indicators reported (either test)",
+         lambda h: _share(h.get("realistic", {}).get("either", {}).get("false_positive"))),
+    ]
+    lines = ["", "Real quarterly series are serially correlated; the simulation repeats every scenario "
+             "with the extra variation following a first-order autoregressive process of "
+             "coefficient rho:", "",
+             "| | " + " | ".join(f"rho {r}" for r in rhos) + " |",
+             "|---|" + "---|" * len(rhos)]
+    for label, cell in rows:
+        lines.append(f"| {label} | " + " | ".join(cell(headline[r]) for r in rhos) + " |")
+    return "\n".join(lines)
 
 
 def _breakdown_section(registry: Registry) -> str:
@@ -204,8 +291,9 @@ rates. A force without complete data for an indicator in the last 12 quarters is
 indicator's national series, and every sentence about the national figure names the forces left
 out (or, for a group of victims, how many forces the figure covers).
 """
-    return "\n".join([intro, _kpi_section(registry), _statistics(), _breakdown_section(registry),
-                      _comparison_section(), _register_section(), _calibration_section(calibration)])
+    return "\n".join([intro, _kpi_section(registry), _statistics(), _breaks_section(registry),
+                      _breakdown_section(registry), _comparison_section(), _register_section(),
+                      _calibration_section(calibration)])
 
 
 def _comparison_section() -> str:

@@ -56,11 +56,17 @@ def _values(kpi: Kpi, row, period: Quarter) -> str:
                            baseline=kpi.display(row.baseline_value))
 
 
-def reason(row) -> str:
-    """Why a row could not be tested, from its note (the scope of England and Wales left to the
-    sentence's subject), as " (...)"; empty when the note says nothing."""
+def clean_note(row) -> str:
+    """A row's note without the forces England and Wales leaves out (the sentence's subject
+    says that)."""
     note = row.note if isinstance(row.note, str) else ""
-    note = "; ".join(p for p in _EXCLUDING.sub("", note).split("; ") if p.strip())
+    return "; ".join(p for p in _EXCLUDING.sub("", note).split("; ") if p.strip())
+
+
+def reason(row) -> str:
+    """Why a row could not be tested, from its note, as " (...)"; empty when the note says
+    nothing."""
+    note = clean_note(row)
     return W.REASON.format(note=note) if note else ""
 
 
@@ -91,6 +97,9 @@ def year_on_year_sentence(kpi: Kpi, row, period: Quarter, where: str | None = No
     if assessment == "insufficient_data":
         return W.TOO_LITTLE.format(head=head, reason=reason(row))
     values = _values(kpi, row, period)
+    if assessment == "not_comparable":  # the note says which break
+        return W.NOT_COMPARABLE.format(head=head, values=values,
+                                       note=clean_note(row) or W.ASSESSMENT_LABELS[assessment])
     if assessment == "no_significant_change":
         return W.NO_CHANGE.format(head=head, values=values, detectable=detectable(kpi, row))
     if assessment not in W.CHANGED_VERB:  # not comparable, or a word this code does not know

@@ -58,7 +58,7 @@ def show_kpi_sections(report: Report, force: str | None = None, pillar: str | No
         row = report.row(force, kpi_id)
         if row is None:
             continue
-        chart = spc_for(report.quarterly, kpi, force)
+        chart = spc_for(report.quarterly, kpi, force, report.registry.breaks_for(kpi_id, force, national))
         where = report.where(force, kpi_id)
         display(Markdown(W.KPI_SECTION.format(
             name=kpi.name, finding=narrative.year_on_year_sentence(kpi, row, report.period, where),

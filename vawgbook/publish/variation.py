@@ -14,6 +14,7 @@ import pandas as pd
 
 from .. import words as W
 from ..config import Kpi, force_names
+from ..periods import restarts
 from ..stats import funnel, spc
 from ..stats.comparison import funnel_plot
 
@@ -93,9 +94,10 @@ def funnel_sentence(f: Funnel) -> str:
     return " ".join(parts)
 
 
-def spc_for(quarterly: pd.DataFrame, kpi: Kpi, place: str) -> pd.DataFrame:
+def spc_for(quarterly: pd.DataFrame, kpi: Kpi, place: str, breaks=()) -> pd.DataFrame:
     """XmR chart of the KPI's quarterly values for one place, with the direction of improvement,
-    from the first quarter with data (or a withheld figure) to the latest.
+    from the first quarter with data (or a withheld figure) to the latest; limits are
+    recalculated from each registered break (``registry.breaks_for``) in the series.
 
     A quarter withheld as small numbers is marked ``withheld``. When any is, no mean or limits
     are given (from the published quarters alone they would sit too high, as the withheld ones
@@ -108,7 +110,8 @@ def spc_for(quarterly: pd.DataFrame, kpi: Kpi, place: str) -> pd.DataFrame:
     if has.any():
         first = int(np.argmax(has.to_numpy()))
         data, hidden = data.iloc[first:], hidden.iloc[first:]
-    chart = spc.xmr(data["value"].to_numpy(float), improvement=IMPROVEMENT[kpi.direction])
+    chart = spc.xmr(data["value"].to_numpy(float), improvement=IMPROVEMENT[kpi.direction],
+                    recalc_at=restarts(data["period"], [b.first_quarter for b in breaks]) or None)
     chart.insert(0, "period", data["period"].to_numpy())
     chart["withheld"] = hidden.to_numpy(bool)
     if chart["withheld"].any():

@@ -7,14 +7,24 @@ read, tested and reused on its own.
 - :mod:`.intervals`: Wilson, Byar (exact below 10) and Newcombe intervals (PHE methods).
 - :mod:`.glm`: the seasonal GLM fitted to many series at once, and dispersion factors.
 - :mod:`.change`: year-on-year and trend tests with their minimum detectable change.
-- :mod:`.multiplicity`: false discovery rate control.
+- :mod:`.pooling`: empirical Bayes pooling of dispersion across forces.
+- :mod:`.serial`: serial correlation, estimated across forces and allowed for.
+- :mod:`.exact`: exact conditional tests (mid-p) for small counts.
+- :mod:`.multiplicity`: false discovery rate control (Benjamini-Hochberg; hierarchical families).
 - :mod:`.disparity`: gaps between groups of victims.
 - :mod:`.funnel`: funnel-plot limits (PHE / Spiegelhalter).
 - :mod:`.spc`: statistical process control (NHS Making Data Count XmR charts).
 - :mod:`.settings`: the settings every test runs with (the methods page prints them).
 """
 
-from .change import ChangeResult, trend, trend_batch, year_on_year, year_on_year_batch
+from .change import (
+    ChangeResult,
+    min_detectable_changes,
+    trend,
+    trend_batch,
+    year_on_year,
+    year_on_year_batch,
+)
 from .glm import Dispersion, SeasonalFit, dispersion_counts, dispersion_proportions, fit_seasonal
 from .intervals import BYAR_EXACT_BELOW, byar_interval, newcombe_interval, wilson_interval
 from .multiplicity import bh_qvalues
@@ -23,6 +33,7 @@ from .settings import SETTINGS, Settings
 __all__ = [
     "BYAR_EXACT_BELOW", "SETTINGS", "ChangeResult", "Dispersion", "SeasonalFit", "Settings",
     "bh_qvalues", "byar_interval", "dispersion_counts", "dispersion_proportions", "fit_seasonal",
+    "min_detectable_changes",
     "newcombe_interval", "trend", "trend_batch", "wilson_interval", "year_on_year",
     "year_on_year_batch",
 ]

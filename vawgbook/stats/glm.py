@@ -90,6 +90,11 @@ class SeasonalFit:
         The levels each series has data for.
     pearson_chi2, df_resid : ndarray, shape (B,)
         Pearson chi-square at the fit, and ``nobs - rank(X)``.
+    residuals : ndarray, shape (B, T)
+        Pearson residuals ``(y - mu) / sqrt(V(mu) / trials)`` (0 where a quarter was not used).
+    design : ndarray, shape (B, T, K)
+        The weighted design ``W^(1/2) X`` of the last IRLS step (0 where not used): its hat matrix
+        is what the residuals were left by (:mod:`vawgbook.stats.serial`).
     iterations : ndarray of int, shape (B,)
     converged : ndarray of bool, shape (B,)
     """
@@ -103,6 +108,8 @@ class SeasonalFit:
     df_resid: np.ndarray
     iterations: np.ndarray
     converged: np.ndarray
+    residuals: np.ndarray | None = None
+    design: np.ndarray | None = None
 
     @property
     def cov(self) -> np.ndarray:
@@ -196,9 +203,12 @@ def _observed(y, size, quarter, t=None):
     return ok if t is None else ok & np.isfinite(t)
 
 
-def _seasonal_design(t, quarter, ok, step=None):
-    """Design ``[1, t, quarter dummies, step]`` of each row, zero outside ``ok``; which columns each
-    row's model has (its first quarter level is the reference; a step must vary); the levels."""
+def _seasonal_design(t, quarter, ok, steps=()):
+    """Design ``[1, t, quarter dummies, steps...]`` of each row, zero outside ``ok``; which columns
+    each row's model has (its first quarter level is the reference; a step must vary); the levels.
+
+    ``steps``: extra columns, each of shape (T,) or (B, T) (a step at a break, a term for the
+    latest 12 months)."""
     levels = np.unique(quarter[ok])
     dummies = (quarter[..., None] == levels) & ok[..., None]
     present = dummies.any(axis=1)
@@ -206,7 +216,7 @@ def _seasonal_design(t, quarter, ok, step=None):
     used[np.arange(len(used)), np.argmax(present, axis=1)] = False
     cols = [ok[..., None], np.where(ok, t, 0.0)[..., None], dummies & used[:, None, :]]
     live = [np.ones((len(ok), 2), bool), used]
-    if step is not None:
+    for step in steps:
         s = np.where(ok, np.broadcast_to(np.asarray(step, float), ok.shape), 0.0)
         varies = np.where(ok, s, -np.inf).max(axis=1) > np.where(ok, s, np.inf).min(axis=1)
         cols.append((s * varies[:, None])[..., None])
@@ -285,12 +295,15 @@ def _irls(family: str, y, size, ok, X, live, levels, present) -> SeasonalFit:
         active = active[~done]
         if not active.size:
             break
+    with np.errstate(divide="ignore", invalid="ignore"):
+        residuals = np.where(ok, (endog - mu) * np.sqrt(trials / fam.variance(mu)), 0.0)
     pearson = ((endog - mu) ** 2 / fam.variance(mu) * trials * ok).sum(axis=1)
     return SeasonalFit(params * live, _cov_root(weighted, pins, deficient), live, levels, present,
-                       pearson, (nobs - rank).astype(float), iterations, converged)
+                       pearson, (nobs - rank).astype(float), iterations, converged, residuals, weighted)
 
 
-def fit_seasonal(family: str, y, size, quarter_of_year, t=None, step=None, mask=None) -> SeasonalFit:
+def fit_seasonal(family: str, y, size, quarter_of_year, t=None, step=None, mask=None,
+                 steps=()) -> SeasonalFit:
     """Fit ``y ~ t + C(quarter) [+ step]`` to every row of a stack of series at once.
 
     ``family="poisson"``: counts ``y`` with ``offset = log(size)``; ``"binomial"``: ``y``
@@ -309,6 +322,8 @@ def fit_seasonal(family: str, y, size, quarter_of_year, t=None, step=None, mask=
         Time of each quarter (default ``0 .. T-1``).
     step : array_like, optional
         An extra column (shape (T,) or (B, T)); left out of a row where it does not vary.
+    steps : sequence of array_like, optional
+        More such columns, after ``step`` (a step at each registered break, say).
 
     Returns
     -------
@@ -318,7 +333,8 @@ def fit_seasonal(family: str, y, size, quarter_of_year, t=None, step=None, mask=
     ok = _observed(y, size, quarter, t)
     if mask is not None:
         ok &= np.asarray(mask, bool)
-    return _irls(family, y, size, ok, *_seasonal_design(t, quarter, ok, step))
+    columns = ([] if step is None else [step]) + list(steps)
+    return _irls(family, y, size, ok, *_seasonal_design(t, quarter, ok, columns))
 
 
 def _fitted_dispersions(fit: SeasonalFit, family: str) -> list[Dispersion]:
@@ -338,7 +354,7 @@ def _dispersions(family: str, y, size, quarter_of_year, step=None, t=None) -> li
     """Dispersion of each row of a stack of quarterly series (see :func:`dispersion_counts`)."""
     y, size, q, t = _stacked(y, size, quarter_of_year, t)
     ok = _observed(y, size, q)
-    X, live, levels, present = _seasonal_design(t, q, ok, step)
+    X, live, levels, present = _seasonal_design(t, q, ok, [] if step is None else [step])
     nobs = ok.sum(axis=1)
     short = (nobs < MIN_HISTORY_QUARTERS) | (nobs - live.sum(axis=1) < MIN_DISPERSION_DF)
     flat = np.where(ok, y, 0.0).sum(axis=1) == 0

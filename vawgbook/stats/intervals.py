@@ -71,7 +71,7 @@ def byar_upper(x, z):
         return (x + 1) * (1 - 1 / (9 * (x + 1)) + z / (3 * np.sqrt(x + 1))) ** 3
 
 
-def byar_interval(x, conf: float = 0.95, exact_below: float = BYAR_EXACT_BELOW):
+def byar_interval(x, conf: float = 0.95, exact_below: float = BYAR_EXACT_BELOW, df=np.inf):
     """Confidence interval for a Poisson count: Byar's approximation, exact for small counts.
 
     Parameters
@@ -84,6 +84,10 @@ def byar_interval(x, conf: float = 0.95, exact_below: float = BYAR_EXACT_BELOW):
         Counts below this use the exact interval ``chi2(a/2, 2x)/2 .. chi2(1-a/2, 2x+2)/2``
         (lower 0 at x = 0), as PHE's ``phe_rate`` does. ``exact_below=0`` gives Byar everywhere,
         as PHE's ``byars_lower``/``byars_upper`` helpers do.
+    df : float or array_like, default inf
+        Degrees of freedom of the critical value used in Byar's formula (t where a dispersion
+        was estimated; the normal, PHE's method, where infinite). The exact interval for small
+        counts keeps the Poisson quantiles.
 
     Returns
     -------
@@ -92,7 +96,7 @@ def byar_interval(x, conf: float = 0.95, exact_below: float = BYAR_EXACT_BELOW):
         method gives no lower limit: NaN. Negative or missing counts give NaN.
     """
     x = np.asarray(x, float)
-    z = critical_value(conf)
+    z = critical_value(conf, df)
     with np.errstate(divide="ignore", invalid="ignore"):
         base = 1 - 1 / (9 * x) - z / (3 * np.sqrt(x))
     lower = np.where(base > 0, byar_lower(x, z), np.nan)
