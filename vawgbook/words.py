@@ -351,10 +351,14 @@ COUNTS_FORCES = "Forces"
 COUNTS_TOTAL = "All"
 COUNTS_SENTENCE = (
     "{total:,} findings this period, each counted once (an offence count and the same offences as "
-    "a rate per 1,000 are one finding): {better:,} better, {worse:,} worse, {neutral:,} context "
+    "a rate per 1,000 are one finding; a counting change is one finding for each indicator it "
+    "touches, in however many forces): {better:,} better, {worse:,} worse, {neutral:,} context "
     "and {not_comparable:,} that cannot be compared. Of {tested:,} year-on-year comparisons "
     "(every force and England and Wales, every indicator), {untested:,} could not be made for "
     "lack of data.")
+BREAK_ITEM = "{where}: {detail}. Indicators: {kpis}."
+BREAK_ROW = "{detail}. In {count} {forces}: {names}."
+BREAK_FORCES = ("force", "forces")
 KIND_COUNTS_CAPTION = "Findings by kind, each counted once"
 KIND_COUNTS_ROW = "Kind of finding"
 
@@ -443,8 +447,9 @@ QUESTIONS = {
                            "kept up and shared with other forces?"),
     ("change", "neutral"): ("{kpi} {verb}, from {before} to {now}: is this more victims reporting, "
                             "a change in recording, or more offending?"),
-    ("change", "not_comparable"): ("{kpi} cannot be compared with the year before ({detail}): when "
-                                   "will a like-for-like figure be available?"),
+    ("change", "not_comparable"): ("{kpi} and other indicators cannot be compared with the year "
+                                   "before, because counting changed (see below): what do the "
+                                   "force's own figures say, like for like?"),
     ("gap", "worse"): ("{kpi}: {group} {value} against {other_value} for {other}. Why are they "
                        "worse off, and what is the force doing about it?"),
     ("gap", "neutral"): ("{kpi}: {group} {value} against {other_value} for {other}. What explains "

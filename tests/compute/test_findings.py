@@ -213,3 +213,17 @@ def test_funnel_outliers_are_findings_read_by_direction():
     standing = made.variation.set_index("force").loc[forces[0]]
     assert standing["funnel_position"] == "below" and standing["funnel_reading"] == "worse"
     assert made.variation.set_index("force").loc[forces[1], "funnel_position"] == "within"
+
+
+def test_a_break_is_counted_once_for_each_indicator_however_many_forces_it_touches():
+    note = "not comparable with the year before: counting changed (from 2023/24 Q1)"
+    rows = frame([result(f, k, assessment="not_comparable", note=note)
+                  for f in (NATIONAL, "Kent", "Essex", "Surrey")
+                  for k in ("vawg_recorded", "vawg_rate_per_1000_female", "vawg_charge_rate")])
+    reg = registered(rows)
+    assert len(reg) == 12  # every row is listed ...
+    counted = reg.loc[reg["counted"]]
+    # ... and counted once per indicator (the rate restates the count), nationally and for forces
+    national = counted["force"] == NATIONAL
+    assert sorted(counted.loc[national, "kpi_id"]) == ["vawg_charge_rate", "vawg_recorded"]
+    assert sorted(counted.loc[~national, "kpi_id"]) == ["vawg_charge_rate", "vawg_recorded"]

@@ -426,7 +426,15 @@ def register(results: pd.DataFrame, quarterly: pd.DataFrame, registry: Registry,
         [order[k] for k in frame["kpi_id"]], frame["dimension"], frame["category"], frame["assessment"],
         strict=True))
     frame = frame.sort_values("_order", kind="stable").drop(columns="_order").reset_index(drop=True)
-    frame["counted"] = ~frame.duplicated(["kind", "force", "family", "dimension", "category", "assessment"])
+    # Counted once: a KPI and the one it restates are one finding; and a registered break is one
+    # finding per indicator it touches, however many forces it touches (England and Wales apart).
+    breaks = frame["reading"] == "not_comparable"
+    national = force_names().national
+    frame["_where"] = np.where(breaks & (frame["force"] != national), "forces", frame["force"])
+    frame["_break"] = np.where(breaks, frame["detail"], "")
+    frame["counted"] = ~frame.duplicated(["kind", "_where", "family", "dimension", "category",
+                                          "assessment", "_break"])
+    frame = frame.drop(columns=["_where", "_break"])
     frame["status"] = ""
     return frame[COLUMNS]
 

@@ -21,6 +21,7 @@ from .report import Report
 READINGS = ("better", "worse", "neutral", "not_comparable")
 KINDS = ("change", "gap", "gap_change", "outlier", "spc")
 GAP_KINDS = ("gap", "gap_change")
+SLOT = "\x00"  # where HTML made here goes into a sentence escaped as text
 
 
 def _empty() -> pd.DataFrame:
@@ -126,9 +127,47 @@ def place(report: Report, force: str, kinds: tuple[str, ...] = KINDS, level: int
         return Html(f"<p>{escape(W.NO_REGISTER)}</p>", W.NO_REGISTER)
     rows = register(report)
     rows = rows.loc[(rows["force"] == force) & rows["kind"].isin(kinds)]
-    markup = _sections(report, rows, level,
-                       lambda mine, _: bullet_list([item(report, r) for r in mine.itertuples()]))
+    def render(mine: pd.DataFrame, reading: str) -> str:
+        if reading == "not_comparable":
+            return bullet_list(_break_items(report, mine, force))
+        return bullet_list([item(report, r) for r in mine.itertuples()])
+
+    markup = _sections(report, rows, level, render)
     return Html(f'<div class="vawg-place-findings" data-place="{escape(force)}">{markup}</div>', _text(rows))
+
+
+def _span(row, text: str) -> str:
+    return f"<span{attributes(_attrs(row))}>{escape(text)}</span>"
+
+
+def _break_items(report: Report, rows: pd.DataFrame, force: str) -> list[tuple[str, dict]]:
+    """A place's findings that a registered break prevents, one item per break naming the
+    indicators it touches (each indicator carries its finding's key)."""
+    out = []
+    for detail, part in rows.groupby("detail", sort=False):
+        kpis = ", ".join(_span(r, report.registry[r.kpi_id].name) for r in part.itertuples())
+        where = report.where(force, part["kpi_id"].iloc[0])
+        text = escape(W.BREAK_ITEM.format(where=where, detail=detail[:1].upper() + detail[1:], kpis=SLOT))
+        out.append((text.replace(SLOT, kpis), {"data-break": "true"}))
+    return out
+
+
+def _break_table(report: Report, rows: pd.DataFrame, caption: str) -> Table:
+    """Forces' findings that a registered break prevents: one row per indicator and break,
+    naming the forces (each carrying its finding's key)."""
+    columns = W.FINDINGS_TABLE_COLUMNS
+    out = []
+    order = {k: i for i, k in enumerate(report.kpi_ids())}
+    rows = rows.assign(_o=rows["kpi_id"].map(order)).sort_values(["_o", "force"], kind="stable")
+    for (kpi_id, detail), part in rows.groupby(["kpi_id", "detail"], sort=False):
+        names = ", ".join(_span(r, r.force) for r in part.itertuples())
+        noun = W.BREAK_FORCES[0 if len(part) == 1 else 1]
+        text = escape(W.BREAK_ROW.format(detail=detail[:1].upper() + detail[1:], count=len(part),
+                                         forces=noun, names=SLOT)).replace(SLOT, names)
+        out.append({columns["where"]: report.registry[kpi_id].name, columns["finding"]: text})
+    frame = pd.DataFrame(out, columns=[columns["where"], columns["finding"]])
+    return Table(frame.rename(columns={columns["where"]: columns["indicator"]}), caption,
+                 html_columns=[columns["finding"]], classes="vawg-findings-table")
 
 
 def table(report: Report, rows: pd.DataFrame, caption: str, status: bool = True) -> Table:
@@ -154,6 +193,9 @@ def forces(report: Report, kinds: tuple[str, ...] = KINDS, level: int = 3) -> Ht
     rows = rows.loc[(rows["force"] != force_names().national) & rows["kind"].isin(kinds)]
 
     def render(mine: pd.DataFrame, reading: str) -> str:
+        if reading == "not_comparable":
+            caption = f"{W.READING_SHORT[reading]}: {W.KIND_TITLES['change']}"
+            return _break_table(report, mine, caption).markup
         out = []
         for kind in KINDS:
             part = mine.loc[mine["kind"] == kind]
@@ -245,6 +287,8 @@ def changed(report: Report, status: str) -> Html:
 
     def render(mine: pd.DataFrame, reading: str) -> str:
         caption = f"{W.CHANGED_HEADINGS[status]}: {W.READING_SHORT[reading]}"
+        if reading == "not_comparable":
+            return _break_table(report, mine, caption).markup
         return table(report, mine, caption, status=False).markup
 
     markup = _sections(report, rows, 3, render)

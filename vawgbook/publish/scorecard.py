@@ -180,13 +180,19 @@ def questions(report: Report, force: str) -> Html:
     """Questions a police and crime commissioner could put to the force, from its findings:
     concerns first, then recording too incomplete to compare groups, context, successes."""
     findings = register(report)
-    findings = findings.loc[(findings["force"] == force) & findings["counted"].astype(bool)]
+    # Each finding once: the count-once rows, and a break once for the force (it is counted once
+    # across forces in the headline counts, so here every force's rows are candidates).
+    findings = findings.loc[(findings["force"] == force)
+                            & (findings["counted"].astype(bool) | (findings["reading"] == "not_comparable"))]
     asked: list[tuple[str, dict]] = []
     for reading in QUESTION_ORDER:
         if reading == "recording":
             asked += [(q, {"data-question": "recording"}) for q in _recording_questions(report, force)]
             continue
-        for row in findings.loc[findings["reading"] == reading].itertuples():
+        mine = findings.loc[findings["reading"] == reading]
+        if reading == "not_comparable":  # one question for each break, not for each indicator
+            mine = mine.drop_duplicates("detail")
+        for row in mine.itertuples():
             text = _question(report, row)
             if text:
                 asked.append((text, {"data-question": row.key}))
