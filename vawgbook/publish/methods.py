@@ -215,10 +215,12 @@ def _serial_table(headline: dict) -> str:
     lines = ["", "Real quarterly series are serially correlated; the simulation repeats every scenario "
              "with the extra variation following a first-order autoregressive process of "
              "coefficient rho:", "",
-             "| | " + " | ".join(f"rho {r}" for r in rhos) + " |",
+             "```{table} How the tests behave as the serial correlation rho grows (simulated data)",
+             "| Scenario | " + " | ".join(f"rho {r}" for r in rhos) + " |",
              "|---|" + "---|" * len(rhos)]
     for label, cell in rows:
         lines.append(f"| {label} | " + " | ".join(cell(headline[r]) for r in rhos) + " |")
+    lines.append("```")
     return "\n".join(lines)
 
 
