@@ -15,7 +15,6 @@ import pandas as pd
 
 from ..compute import findings
 from ..config import Registry
-from ..publish.report import read_table
 from ..files import (
     FINDINGS_FILE,
     QUARTERLY_FILE,
@@ -26,6 +25,7 @@ from ..files import (
     read_results,
     write_csv,
 )
+from ..publish.report import read_table
 
 
 def previous_register(folder: Path | None, registry: Registry) -> pd.DataFrame | None:
