@@ -364,8 +364,9 @@ KIND_COUNTS_ROW = "Kind of finding"
 
 # ---------------------------------------------------------------- what changed
 
-CHANGED_PANEL = ("**Since {previous}:** {new:,} new {new_noun}, {continuing:,} also found last "
-                 "period and {resolved:,} no longer found. See [what changed]({page}).")
+CHANGED_PANEL = ("**Since {previous}**, counting each finding once: {new:,} new {new_noun}, "
+                 "{continuing:,} also found last period and {resolved:,} no longer found. See "
+                 "[what changed]({page}).")
 CHANGED_NO_PREVIOUS = ("**Since the last period:** no earlier period's findings to compare with, "
                        "so every finding is listed without saying whether it is new.")
 CHANGED_INTRO = ("Findings of {period} against those of {previous}, matched by indicator, place, "

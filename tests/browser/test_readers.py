@@ -355,13 +355,16 @@ def test_what_changed_lists_new_continuing_and_resolved_findings(reader, server,
                              ("resolved", resolved["key"])):
         section = page.locator(f'.vawg-changed[data-status="{status}"]')
         assert Marked(section.inner_html()).keys == set(expected), status
+    # The panel counts each finding once, as the summary's counts do.
+    counted, gone = now.loc[now["counted"]], resolved.loc[resolved["counted"]]
     panel = page.locator(".vawg-panel[data-changed]")
-    expect(panel).to_contain_text(f"{(now['status'] == 'new').sum():,} new finding")
-    expect(panel).to_contain_text(f"{len(resolved):,} no longer found")
+    expect(panel).to_contain_text(f"{(counted['status'] == 'new').sum():,} new finding")
+    expect(panel).to_contain_text(f"{(counted['status'] == 'continuing').sum():,} also found last period")
+    expect(panel).to_contain_text(f"{len(gone):,} no longer found")
 
     # The summary's panel says the same, and links to the page.
     page.goto(url(server, book_html, "summary"))
-    expect(page.locator(".vawg-panel[data-changed]")).to_contain_text(f"{len(resolved):,} no longer found")
+    expect(page.locator(".vawg-panel[data-changed]")).to_contain_text(f"{len(gone):,} no longer found")
     page.locator(".vawg-panel a", has_text="what changed").click()
     page.wait_for_url(re.compile(r"/what_changed\.html$"))
 

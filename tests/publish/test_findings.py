@@ -88,8 +88,10 @@ def test_what_changed_lists_new_continuing_and_resolved(sample):
         assert sorted(shown) == sorted(sample.findings.loc[sample.findings["status"] == status, "key"])
     assert sorted(Marks(findings.changed(sample, "resolved").markup).keys) == sorted(sample.resolved["key"])
     panel = findings.changed_panel(sample).text
-    new = (sample.findings["status"] == "new").sum()
-    assert f"{new:,} new finding" in panel and f"{len(sample.resolved):,} no longer found" in panel
+    counted = sample.findings.loc[sample.findings["counted"]]
+    gone = sample.resolved.loc[sample.resolved["counted"]]
+    new = (counted["status"] == "new").sum()
+    assert f"{new:,} new finding" in panel and f"{len(gone):,} no longer found" in panel
 
 
 def test_the_scorecard_has_every_indicator_and_the_forces_gap_findings(sample):

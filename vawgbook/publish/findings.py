@@ -270,11 +270,14 @@ def changed_panel(report: Report) -> Html:
         return Html(f'<div class="vawg-panel">{inline_markdown(W.CHANGED_NO_PREVIOUS)}</div>',
                     W.CHANGED_NO_PREVIOUS)
     rows = register(report)
+    rows = rows.loc[rows["counted"].astype(bool)]  # counted once, as the summary's counts are
+    gone = resolved(report)
+    gone = gone.loc[gone["counted"].astype(str).str.lower().eq("true")]
     new = int((rows["status"] == "new").sum())
     text = W.CHANGED_PANEL.format(previous=_previous(report).label, new=new,
                                   new_noun="finding" if new == 1 else "findings",
                                   continuing=int((rows["status"] == "continuing").sum()),
-                                  resolved=len(resolved(report)), page="what_changed.html")
+                                  resolved=len(gone), page="what_changed.html")
     return Html(f'<div class="vawg-panel" data-changed="true">{inline_markdown(text)}</div>', text)
 
 
