@@ -23,6 +23,11 @@ QUALITY_FILE = "data_quality.json"
 REVISIONS_FILE = "revisions.csv"
 MANIFEST_FILE = "manifest.json"
 PAGES_FILE = "pages.json"
+#: The findings register and the tables beside it (see vawgbook.compute.findings).
+FINDINGS_FILE = "findings.csv"
+RESOLVED_FILE = "findings_resolved.csv"
+VARIATION_FILE = "variation.csv"
+SCOPE_FILE = "scope.csv"
 
 FLOAT_FORMAT = "%.10g"  # fixed, so the same inputs give the same bytes
 

@@ -102,3 +102,11 @@ def parse_financial_year(text: str) -> int | None:
     """Starting calendar year of ``2024/25`` or ``2024-25`` (or ``2024/2025``); None if invalid."""
     match = _FINANCIAL_YEAR.match(str(text))
     return _start_year(match.group(1), match.group(2)) if match else None
+
+
+def restarts(periods, firsts) -> list[int]:
+    """Positions in a series of period labels (oldest first) at which each quarter of ``firsts``
+    falls, after the series' first: where process-control limits restart at a registered break.
+    The chart and the findings register both use it, so they restart at the same quarters."""
+    quarters = [Quarter.parse(str(p)) for p in periods]
+    return sorted({i for first in firsts for i, q in enumerate(quarters) if q == first and i > 0})

@@ -36,7 +36,7 @@ DISPARITY_LABELS = {
 GAP_LABELS = {
     "gap_widened": "◀▶ Gap widened",
     "gap_narrowed": "▶◀ Gap narrowed",
-    "gap_reversed": "⇄ Gap reversed (closed and opened the other way)",
+    "gap_reversed": "⇄ Gap reversed",
     "no_significant_change": "● No evidence the gap changed",
     "incomplete_recording": "◌ Recording too incomplete to test",
     "insufficient_data": "○ Too little data to tell",
@@ -55,8 +55,10 @@ BOUNDS_LABELS = {
 PAGE_TITLES = {
     "front_page": "Summary",
     "what_is_working": "What is and isn't working",
+    "what_changed": "What changed since last period",
     "visible_in_the_data": "Visible in the data",
     "national_overview": "National overview",
+    "overview": "Forces at a glance",
     "force_comparison": "Forces compared",
     "data_quality": "Data quality",
 }
@@ -69,8 +71,11 @@ FORCES_PAGE = ("# Forces\n\nOne page for each of the 43 territorial police force
 # ---------------------------------------------------------------- numbers in words
 
 Q_NOT_AVAILABLE = "q not available"
-Q_BELOW = "q < 0.001"
-Q_VALUE = "q = {q}"
+Q_BELOW = "{q} < 0.001"
+Q_VALUE = "{q} = {value}"
+Q_LINKED = "[q]({glossary}#glossary-q-value)"  # the letter q, linked to its glossary entry
+Q_NEEDED = "{q}, under the {threshold:g} a finding needs"
+GLOSSARY_PAGE = "../../glossary.html"  # from a period's page (book/periods/PERIOD/)
 POINTS = "{value:+.1f} percentage points"
 POINTS_SHORT = "{value:+.1f} points"
 MISSING = "–"
@@ -89,10 +94,15 @@ NO_CHANGE = "{head}: {values}; no evidence of change.{detectable}"
 NOT_COMPARABLE = "{head}: {values}; {note}."
 DETECTABLE_POINTS = " The test could have detected a change of about {points:.1f} percentage points or more."
 DETECTABLE = " The test could have detected a change of about {change} or more."
+# Said instead when the change seen is as large as that smallest detectable change yet was not a
+# finding: the threshold applied allows for the number of tests, so the sentence says so.
+NOT_ENOUGH = (" A change this size could still be chance once the number of tests made at the same "
+              "time is allowed for ({q}; a finding needs q below {threshold:g}).")
 CHANGED_VERB = {"improving": "improved", "deteriorating": "worsened", "increase": "rose",
                 "decrease": "fell"}
 CHANGED = ("{name}, {where}, {verb}: {values} ({change}{relative}). This is unlikely to be chance "
            "variation alone ({q}).")
+NOT_COMPARED = "{head}: {values}; {label}{reason}."
 HEADING = ("**Period:** {label} ({months}). Twelve-month figures cover the {year_ending}; they are "
            "compared with the 12 months before.")
 PILLAR_HEADING = "## {pillar}"
@@ -119,7 +129,8 @@ NOTHING_IN_GROUP = "Nothing in this group."
 GROUP_UNDER_18 = "victims under 18"
 GROUP_AGED = "victims aged {category}"
 GROUP = "{category} victims"
-OTHER_VICTIMS = "other victims whose {dimension} was recorded"
+GROUP_NAMES = {("victim_ethnicity", "Other"): "victims of another ethnic group"}
+OTHER_VICTIMS = "the rest of the victims whose {dimension} was recorded"
 DISPARITY_HEAD = "{kpi}, {who}, {where}"
 DISPARITY_VALUES = "{value} against {baseline} for {other} in the {year_ending}"
 DISPARITY_INCOMPLETE = ("{head}: {values}. Not tested: {dimension} was recorded for too few cases to "
@@ -171,7 +182,7 @@ CANNOT_YET_TELL = (
     "**What we cannot yet tell**\n\n"
     "- Of {comparisons:,} comparisons of a group with the rest in a force, {tested:,} could be "
     "tested and {flagged:,} showed a difference unlikely to be chance after allowing for the "
-    "number of tests (listed below). {untested:,} could not be tested: recording too "
+    "number of tests (listed above). {untested:,} could not be tested: recording too "
     "incomplete, too few cases for a rate, or numbers too small to publish.\n"
     "- No evidence of a difference is not evidence of no difference: for small groups the "
     "tests can only find large gaps (see the smallest detectable gap in the results file).")
@@ -204,14 +215,18 @@ NO_INDICATOR_BROKEN_DOWN = "No indicator is broken down in this period's data."
 
 # ---------------------------------------------------------------- forces compared, process control
 
-FUNNEL_ADDITIVE = ("Forces differ far more than chance alone would make them (overdispersion factor "
-                   "{phi:.1f}), so the limits allow for real differences between forces (additive "
-                   "random-effects adjustment); only forces outside these wider limits are named.")
-FUNNEL_UNADJUSTED = "Forces differ no more than chance alone allows, so the limits are unadjusted."
+FUNNEL_ADDITIVE = ("Forces differ from each other far more than chance alone would make them, so the "
+                   "limits are widened to allow for real differences between forces; only a force "
+                   "outside these wider limits is named.")
+FUNNEL_UNADJUSTED = "Forces differ no more than chance alone allows, so the limits are not widened."
 FUNNEL_BASELINE = "England and Wales: {value}. {note}"
-FUNNEL_ABOVE = "Above the 99.8% limit: {forces}."
-FUNNEL_BELOW = "Below the 99.8% limit: {forces}."
-FUNNEL_NONE_OUTSIDE = "No force lies outside the 99.8% limits."
+FUNNEL_ABOVE = "Above the range expected for a force of its size: {forces}."
+FUNNEL_BELOW = "Below the range expected for a force of its size: {forces}."
+FUNNEL_READING = {"better": " (higher is better: a better figure)", "worse": " (a worse figure)",
+                  "neutral": ""}
+FUNNEL_READING_BELOW = {"better": " (lower is better: a better figure)", "worse": " (a worse figure)",
+                        "neutral": ""}
+FUNNEL_NONE_OUTSIDE = "No force lies outside the range expected for a force of its size (99.8% limits)."
 FUNNEL_CAVEAT = ("Forces differ in recording practice, population and demography, so a force outside "
                  "the limits is a prompt to ask why, not a verdict.")
 ICON_WORDS = {
@@ -225,6 +240,19 @@ ICON_WORDS = {
 }
 SPC_NO_VALUES = "No quarterly values to chart."
 SPC_READING = "Quarterly process-control chart: the latest quarter shows {icon}."
+SPC_NOT_ASSESSED = {
+    "withheld_quarters": ("Quarterly process-control chart: not assessed, as some quarters are "
+                          "withheld as small numbers and limits from the rest would mislead."),
+    "no_latest_quarter": ("Quarterly process-control chart: not assessed, as the latest quarter has "
+                          "no figure."),
+    "no_data": "No quarterly values to chart.",
+}
+SPC_RULES = {
+    "outside_limits": "a quarter outside the process limits",
+    "trend": "seven or more quarters in a row rising or falling",
+    "two_in_three": "two of three quarters in a row close to a limit",
+    "shift": "seven or more quarters in a row on one side of the average",
+}
 SPC_AND_YEARLY_DIFFER = (" The two methods answer different questions: the year-on-year test compares "
                          "two 12-month totals, allowing for the series' extra variation, while the "
                          "chart flags single quarters or runs of quarters outside the series' usual "
@@ -240,6 +268,7 @@ GROUP_CHART_DESCRIPTION = ("Line chart: {kpi}, {place}, each quarter from {first
                            "{group_first} to {group_last}, {other} from {other_first} to {other_last}; "
                            "{hidden} of {quarters} quarters not shown for {who}.")
 LEGEND_GROUP = "Group"
+CHART_WITHHELD = " {count} {noun} withheld as small numbers and shown as gaps marked [c]."
 CHART_DESCRIPTION = ("Line chart: {kpi}, {place}, each quarter from {first} ({first_value}) to {last} "
                      "({last_value}), ranging from {low} to {high}.")
 POINT_TYPES = {
@@ -248,6 +277,7 @@ POINT_TYPES = {
     "special_cause_concern": "Special cause: concern",
     "special_cause_neutral_high": "Special cause: higher",
     "special_cause_neutral_low": "Special cause: lower",
+    "not_assessed": "Published quarter (not assessed)",
 }
 NO_VALUE = "No value"
 AXIS_QUARTER = "Financial quarter"
@@ -257,13 +287,50 @@ TOOLTIP_VARIATION = "Variation"
 TOOLTIP_FORCE = "Force"
 TOOLTIP_AGAINST_NATIONAL = "Compared with England and Wales"
 SPC_TITLE = "{kpi}, {place}"
-SPC_SUBTITLE = "Each quarter: mean (solid grey) and process limits (dashed grey)"
-SPC_SUBTITLE_NATIONAL = "; England and Wales dotted"
-FUNNEL_AXIS = "Denominator: {denominator}"
+SPC_SUBTITLE = "Each quarter, with the series' average and process limits"
+SPC_SUBTITLE_NATIONAL = ", beside England and Wales"
+SPC_SUBTITLE_WITHHELD = ("Each quarter; [c] marks a quarter withheld as small numbers, so no average or "
+                         "limits are drawn")
+SERIES_AVERAGE = "Average"
+SERIES_LIMITS = "Process limits"
+SERIES_LINES = "Lines"
+WITHHELD_QUARTER = "[c] Withheld (small numbers)"
+FUNNEL_AXIS = ("{denominator}", "(log scale)")  # two lines, so that a phone shows it whole
 FUNNEL_LIMITS = ("95% limits", "99.8% limits")
+FUNNEL_CENTRE = "England and Wales"
 FUNNEL_TITLE = "{kpi}: forces compared, last 12 months"
-FUNNEL_SUBTITLE = "England and Wales solid line; limits dashed (95%) and solid (99.8%)"
+FUNNEL_SUBTITLE = "Each force against its size; the range expected by chance narrows as forces grow"
+FUNNEL_POINTS = "Forces"
+FUNNEL_OTHER_FORCES = "Other forces"
+FUNNEL_POSITION_WORDS = {"above": "above the range", "below": "below the range", "within": "within the range"}
+FUNNEL_LABEL = "{force}: {position}{reading}"
+FUNNEL_LABEL_READING = {"better": ", better", "worse": ", worse", "neutral": ""}
+FUNNEL_LABEL_POSITION = {"above": "above", "below": "below"}
+DENOMINATOR_WORDS = {
+    # How the denominator of a rate or share is named on a funnel plot's axis.
+    "recorded_crime": "{group} recorded",
+    "outcomes": "Outcomes assigned, {group}",
+    "population": "{column} population",
+    "force_returns": "{measure}",
+}
+MEASURE_WORDS = {
+    "da_flagged_crimes": "Domestic abuse crimes",
+    "da_arrests": "Domestic abuse arrests",
+    "dvpn_issued": "Domestic violence protection notices issued",
+    "dvpo_granted": "Domestic violence protection orders granted",
+    "dvds_applications": "Disclosure scheme applications",
+    "dvds_disclosures": "Disclosure scheme disclosures",
+    "dvds_disclosures_within_28_days": "Disclosures within 28 days",
+    "victim_survey_respondents": "Victims answering the survey",
+    "victim_survey_satisfied": "Victims satisfied",
+    "police_perpetrated_cases": "Police-perpetrated VAWG cases",
+    "police_perpetrated_cases_finalised": "Police-perpetrated cases finalised",
+    "police_perpetrated_cases_no_action": "Police-perpetrated cases with no action",
+    "streetsafe_reports": "StreetSafe reports",
+}
+POPULATION_WORDS = {"female": "Female", "total": "Total"}
 FUNNEL_DESCRIPTION = "Funnel plot of {kpi} by force. {sentence}"
+FUNNEL_DESCRIPTION_FORCE = " {force} is marked: {value}, {position}."
 
 # ---------------------------------------------------------------- notes in the results file
 
@@ -293,3 +360,345 @@ BREAKDOWN_COVERAGE_NOTE = ("cases with a known {dimension} in the {included} for
 
 ACROSS_BREAK = "not comparable with the year before: {what} (from {quarter}; {source})"
 TREND_WITH_BREAK = "the trend allows for a step at the counting change in {quarter}"
+
+# ---------------------------------------------------------------- scope of England and Wales figures
+
+SCOPE_NATIONAL_ALL = "England and Wales (all {forces} forces)"
+SCOPE_NAMES_UP_TO = 3  # name the forces left out when there are this few
+SCOPE_NATIONAL_NAMED = ("England and Wales ({included} of {forces} forces: {names} left out, "
+                        "data incomplete)")
+SCOPE_NATIONAL_SOME = ("England and Wales ({included} of {forces} forces: {left_out} left out, "
+                       "data incomplete)")
+SCOPE_NATIONAL_NONE = "England and Wales (no force has data for the whole of the last three years)"
+SCOPE_BREAKDOWN_ALL = ("England and Wales (all {forces} forces record {word} for at least "
+                       "{threshold:.0%} of cases)")
+SCOPE_BREAKDOWN_SOME = ("England and Wales (only the {included} of {forces} forces that record "
+                        "{word} for at least {threshold:.0%} of cases)")
+SCOPE_BREAKDOWN_NONE = "England and Wales (no force records {word} completely enough to test)"
+
+# ---------------------------------------------------------------- the findings register
+
+#: How each finding reads, as a heading: words and a symbol, never colour alone.
+READING_TITLES = {
+    "better": "▲ What is working",
+    "worse": "▼ What isn't working",
+    "neutral": "◆ Rose, fell or differs (context: neither good nor bad news in itself)",
+    "not_comparable": "≠ Cannot be compared (counting changed)",
+}
+READING_SHORT = {"better": "▲ Better", "worse": "▼ Worse", "neutral": "◆ Context",
+                 "not_comparable": "≠ Not comparable"}
+KIND_TITLES = {
+    "change": "Changes over the year",
+    "gap": "Gaps between groups of victims",
+    "gap_change": "Gaps that widened, narrowed or reversed",
+    "outlier": "Forces outside the range expected for their size",
+    "spc": "Unusual latest quarters (process control)",
+}
+STATUS_LABELS = {"new": "New this period", "continuing": "Also found last period",
+                 "resolved": "No longer found"}
+STATUS_TAG = {"new": "New", "continuing": "", "resolved": "No longer found"}
+SAME_FAMILY = " (The same offences as {other}: counted once.)"
+NO_REGISTER = ("This period was published without a findings register: run it again with "
+               "`vawgbook run` to list its findings here.")
+NOTHING_FOUND = "Nothing found."
+
+COUNTS_CAPTION = "Findings this period, each counted once"
+COUNTS_ROW = "Reading"
+COUNTS_NATIONAL = "England and Wales"
+COUNTS_FORCES = "Forces"
+COUNTS_TOTAL = "All"
+COUNTS_SENTENCE = (
+    "{total:,} findings this period, each counted once (an offence count and the same offences as "
+    "a rate per 1,000 are one finding; a counting change is one finding for each indicator it "
+    "touches, in however many forces): {better:,} better, {worse:,} worse, {neutral:,} context "
+    "and {not_comparable:,} that cannot be compared. Of {tested:,} year-on-year comparisons "
+    "(every force and England and Wales, every indicator), {untested:,} could not be made for "
+    "lack of data.")
+BREAK_ITEM = "{where}: {detail}. Indicators: {kpis}."
+BREAK_ROW = "{detail}. In {count} {forces}: {names}."
+BREAK_FORCES = ("force", "forces")
+KIND_COUNTS_CAPTION = "Findings by kind, each counted once"
+KIND_COUNTS_ROW = "Kind of finding"
+
+# ---------------------------------------------------------------- what changed
+
+CHANGED_PANEL = ("**Since {previous}**, counting each finding once: {new:,} new {new_noun}, "
+                 "{continuing:,} also found last period and {resolved:,} no longer found. See "
+                 "[what changed]({page}).")
+CHANGED_NO_PREVIOUS = ("**Since the last period:** no earlier period's findings to compare with, "
+                       "so every finding is listed without saying whether it is new.")
+CHANGED_INTRO = ("Findings of {period} against those of {previous}, matched by indicator, place, "
+                 "group and what was found (a change that reversed is one finding no longer found "
+                 "and one new).")
+CHANGED_HEADINGS = {"new": "New this period", "continuing": "Also found last period",
+                    "resolved": "No longer found"}
+CHANGED_RESOLVED_NOTE = ("Found in {previous} but not now: the indicator no longer meets the test, or "
+                         "could not be tested this period.")
+
+# ---------------------------------------------------------------- earlier periods
+
+EARLIER_BANNER = ("An earlier period.", "You are reading {label}. The latest figures are for {latest}:",
+                  "read them")
+MENU_TOGGLE = "{name}: show or hide its pages"
+
+# ---------------------------------------------------------------- a force's scorecard
+
+SCORECARD_TITLE = "{force} at a glance"
+SCORECARD_CAPTION = ("{force}, {year_ending}: each indicator against England and Wales, the other "
+                     "forces, the year before and its own quarters, and gaps between groups of victims")
+SCORECARD_COLUMNS = {
+    "indicator": "Indicator",
+    "force": "{force}",
+    "national": "England and Wales",
+    "position": "Against other forces",
+    "yoy": "Year on year",
+    "spc": "Latest quarter",
+    "gaps": "Gaps between groups",
+}
+POSITION_LABELS = {
+    ("above", "better"): "▲ Above the range: better",
+    ("above", "worse"): "▲ Above the range: worse",
+    ("above", "neutral"): "▲ Above the range",
+    ("below", "better"): "▼ Below the range: better",
+    ("below", "worse"): "▼ Below the range: worse",
+    ("below", "neutral"): "▼ Below the range",
+    ("within", "similar"): "● Within the range",
+}
+POSITION_NONE = {"count": "– Not compared", "": "○ No figure to compare"}
+SPC_LABELS = {
+    "common_cause": "● Usual",
+    "improvement_high": "◆ Unusual: improvement (higher)",
+    "improvement_low": "◆ Unusual: improvement (lower)",
+    "concern_high": "◆ Unusual: concern (higher)",
+    "concern_low": "◆ Unusual: concern (lower)",
+    "neutral_high": "◆ Unusual: higher",
+    "neutral_low": "◆ Unusual: lower",
+}
+SPC_LABEL_NONE = {"withheld_quarters": "– Not assessed (small numbers)",
+                  "no_latest_quarter": "○ Not assessed (no latest figure)",
+                  "no_data": "○ No data", "": "○ No data"}
+GAP_CELL = "{group}: {value} against {other_value} for {other} ({reading})"
+GAP_CELL_REST = "the rest"
+GAP_CELL_READING = {"worse": "worse off", "neutral": "better off", "better": "better off"}
+GAP_CELL_CHANGE = "{group}: gap {verb}"
+GAP_CELL_ALSO = "The gap {verb}."
+GAPS_NONE_FOUND = "None found"
+GAPS_NOT_TESTED = "Not tested: recording incomplete"
+GAPS_NOT_BROKEN_DOWN = "–"
+SCORECARD_KEY = (
+    "**How to read it.** *Against other forces*: where {force} sits on each indicator's funnel "
+    "plot, above, within or below the range expected for a force of its size (99.8% limits), and "
+    "whether that is better or worse where the indicator has a direction. *Year on year*: the "
+    "last 12 months against the 12 before. *Latest quarter*: whether the latest quarter is unusual "
+    "for {force}'s own series (process control). Symbols and words carry the meaning, not colour. "
+    "See the [glossary]({glossary}).")
+SCORECARD_PDF = "**Print:** {link}"
+SCORECARD_PDF_LINK = "[this scorecard on one A4 page (PDF)]({file})"
+
+QUESTIONS_HEADING = "Questions to ask"
+QUESTIONS_INTRO = ("Prompts drawn from this period's findings for {force}, for a police and crime "
+                   "commissioner, a panel or an inspector to put to the force. A finding is a "
+                   "reason to ask, not a verdict.")
+QUESTIONS = {
+    ("change", "worse"): ("{kpi} worsened, from {before} to {now}: what lies behind it, and what "
+                          "is being done?"),
+    ("change", "better"): ("{kpi} improved, from {before} to {now}: what changed, and can it be "
+                           "kept up and shared with other forces?"),
+    ("change", "neutral"): ("{kpi} {verb}, from {before} to {now}: is this more victims reporting, "
+                            "a change in recording, or more offending?"),
+    ("change", "not_comparable"): ("{kpi} and other indicators cannot be compared with the year "
+                                   "before, because counting changed (see below): what do the "
+                                   "force's own figures say, like for like?"),
+    ("gap", "worse"): ("{kpi}: {group} {value} against {other_value} for {other}. Why are they "
+                       "worse off, and what is the force doing about it?"),
+    ("gap", "neutral"): ("{kpi}: {group} {value} against {other_value} for {other}. What explains "
+                         "the difference?"),
+    ("gap_change", "worse"): ("The gap in {kpi} between {group} and {other} widened: what is "
+                              "driving it?"),
+    ("gap_change", "better"): ("The gap in {kpi} between {group} and {other} narrowed: what "
+                               "worked?"),
+    ("gap_change", "neutral"): "The gap in {kpi} between {group} and {other} changed: why?",
+    ("outlier", "worse"): ("{kpi} is {value} against {national} for England and Wales, outside the "
+                           "range expected for a force of this size: how does the force explain it?"),
+    ("outlier", "better"): ("{kpi} is {value} against {national} for England and Wales, outside the "
+                            "range expected for a force of this size: what does the force do that "
+                            "others could learn from?"),
+    ("outlier", "neutral"): ("{kpi} is {value} against {national} for England and Wales, outside the "
+                             "range expected for a force of this size: what explains it?"),
+    ("spc", "worse"): ("The latest quarter's {kpi} ({value}) is unusual for the force and a "
+                       "concern: a one-off, or the start of a change?"),
+    ("spc", "better"): ("The latest quarter's {kpi} ({value}) is an unusual improvement for the "
+                        "force: what made the difference?"),
+    ("spc", "neutral"): "The latest quarter's {kpi} ({value}) is unusual for the force: why?",
+}
+QUESTION_RECORDING = ("For {kpi}, {word} is recorded in only {share} of cases, below the "
+                      "{threshold:.0%} needed to compare groups of victims: what is being done to "
+                      "improve recording?")
+QUESTION_NONE = ("No finding this period: which indicators would the force expect to move, and what "
+                 "would it take to show it?")
+QUESTIONS_MORE = "{count:,} more {noun} listed below."
+QUESTIONS_MORE_NOUN = ("finding for {force} is", "findings for {force} are")
+FORCE_FINDINGS_HEADING = "What was found for {force}"
+VERB_ROSE_FELL = {"increase": "rose", "decrease": "fell"}
+
+# ---------------------------------------------------------------- forces at a glance
+
+OVERVIEW_CAPTION = ("Every force and indicator, last 12 months: each force's figure, where it sits "
+                    "against the other forces, and any change from the year before")
+OVERVIEW_FORCE = "Force"
+OVERVIEW_KEY = (
+    "**Key.** The symbol before each figure says where the force sits on the indicator's funnel "
+    "plot: ▲ above or ▼ below the range expected for a force of its size, with **+** where that is "
+    "better and **−** where it is worse (no sign for context indicators); ● within the range. A "
+    "second symbol marks a change from the year before unlikely to be chance: ↑ rose or ↓ fell. "
+    "[c] not published (small numbers); – no figure. Counts are not compared between forces. "
+    "Each cell also says this in words for screen readers.")
+OVERVIEW_CELL_WORDS = "{kpi}, {force}: {value}; {position}{change}"
+OVERVIEW_POSITION_WORDS = {"above": "above the range", "below": "below the range",
+                           "within": "within the range", "": "not compared"}
+OVERVIEW_READING_SIGN = {"better": "+", "worse": "−", "neutral": "", "similar": ""}
+OVERVIEW_READING_WORDS = {"better": ", better", "worse": ", worse", "neutral": "", "similar": "",
+                          "": ""}
+OVERVIEW_CHANGE = {"increase": "↑", "decrease": "↓", "improving": "↑", "deteriorating": "↓"}
+OVERVIEW_CHANGE_WORDS = {"improving": "; improved on the year before",
+                         "deteriorating": "; worsened on the year before",
+                         "increase": "; rose on the year before", "decrease": "; fell on the year before"}
+OVERVIEW_UP_DOWN = {"higher_is_better": {"improving": "↑", "deteriorating": "↓"},
+                    "lower_is_better": {"improving": "↓", "deteriorating": "↑"}}
+OVERVIEW_SCROLL = "The table scrolls sideways on narrow screens; the force's name stays in view."
+
+# ---------------------------------------------------------------- tables
+
+TABLE_NOT_PUBLISHED = "[c] Not published (small numbers): {names}"
+TABLE_NOT_PUBLISHED_COUNT = "{count:,} rows"
+EMPTY_TABLE = "None."
+FINDINGS_TABLE_COLUMNS = {"where": "Where", "indicator": "Indicator", "finding": "What was found",
+                          "status": "Since last period"}
+FINDINGS_TABLE_CAPTION = "{title}: {kind}"
+QUALITY_COLUMNS = {
+    "kind": "Input", "file": "File", "rows": "Rows", "input": "Input", "forces": "Forces",
+    "first_quarter": "First quarter", "last_quarter": "Last quarter",
+    "forces_missing": "Forces missing", "kpi_id": "Indicator", "force": "Force",
+    "missing_quarters": "Quarters missing", "quarter": "Quarter", "row": "Row in the file",
+    "column": "Column", "value": "Value", "body": "Body", "measure": "Measure",
+    "dimension": "Breakdown", "force_quarters": "Force-quarters", "first": "First quarter",
+}
+QUALITY_CAPTIONS = {
+    "files": "Files read", "coverage": "Coverage of each input",
+    "kpi_gaps": "Indicators that cannot be tested for a force",
+    "not_provided": "Marked 'data not provided'", "negatives": "Negative counts kept as published",
+    "set_aside": "Bodies set aside", "unknown_measures": "Force-return measures not in the framework",
+    "breakdowns_without_total": "Breakdowns sent without their total",
+}
+REVISIONS_CAPTION = "Figures for earlier quarters that changed since the last period's data"
+NATIONAL_TABLE_CAPTION = "Every indicator, England and Wales: last 12 months against the 12 months before"
+PILLAR_TABLE_CAPTION = "{pillar}, England and Wales: last 12 months against the 12 months before"
+COMPARISON_TABLE_CAPTION = "{kpi}: every force, last 12 months against the 12 months before"
+SERIES_TABLE_CAPTION = "{kpi}, {place}: each quarter"
+COMPLETENESS_TABLE_CAPTION = "{kpi}: how completely each force records {word}"
+DISPARITY_TABLE_CAPTION = "Each group against the rest, England and Wales"
+COUNTS_BY_GROUP_CAPTION = "Count indicators by group, England and Wales"
+FUNNEL_TABLE_CAPTION = "{kpi}: each force on the funnel plot"
+FUNNEL_TABLE_COLUMNS = ("Force", "Last 12 months", "Against other forces")
+DATA_BEHIND_FUNNEL = "<details><summary>Data behind the funnel plot</summary>{table}</details>"
+
+# ---------------------------------------------------------------- the glossary
+
+GLOSSARY_TITLE = "Glossary"
+GLOSSARY_INTRO = "The words this book uses, in plain English."
+GLOSSARY = [
+    ("finding", "Finding",
+     "Something the book tells you because it is unlikely to be chance: a change over the year, a "
+     "gap between groups of victims, a force outside the range expected for its size, or an "
+     "unusual latest quarter. Every finding of a period is one row of its findings register "
+     "(`findings.csv`), and every page that counts or lists findings reads that file."),
+    ("unlikely-to-be-chance", "Unlikely to be chance variation alone",
+     "Police figures go up and down from quarter to quarter for many reasons. A change is called "
+     "unlikely to be chance when it is larger than that usual variation would often produce, after "
+     "allowing for the number of comparisons made. It does not prove that crime, or the service "
+     "to victims, changed."),
+    ("q-value", "q-value",
+     "A p-value adjusted for the number of tests made at the same time (hundreds each period: "
+     "every force and indicator). The book reports a finding when q is below 0.05: among all the "
+     "findings reported, about 1 in 20 or fewer would be expected to be chance. A smaller q is "
+     "stronger evidence; q < 0.001 is very strong."),
+    ("false-discovery-rate", "False discovery rate",
+     "The share of reported findings that are really chance. Controlling it (the Benjamini–Hochberg "
+     "method) is what turns p-values into q-values."),
+    ("no-evidence-of-change", "No evidence of change",
+     "The change was not large enough to rule out chance. It is not evidence that nothing changed: "
+     "where the book can, it gives the smallest change the test could have picked up."),
+    ("smallest-detectable-change", "Smallest detectable change",
+     "About the smallest change a test would usually pick up, given how much the series varies. "
+     "A small force's figures vary a lot, so only large changes can be told apart from chance."),
+    ("interval", "95% interval",
+     "The range within which the true figure probably lies, allowing for the usual variation of "
+     "police figures."),
+    ("context-indicator", "Context indicator",
+     "An indicator, such as the number of offences recorded, for which a rise is neither good nor "
+     "bad news in itself: more victims may be reporting, or recording may have changed."),
+    ("funnel-plot", "Funnel plot, and the range expected for a force of its size",
+     "A chart of every force's figure against its size. Small forces' figures vary more by chance, "
+     "so the range expected around England and Wales (the limits) is wide for them and narrows "
+     "for large forces. A force outside the 99.8% limits is unlikely to differ by chance alone; "
+     "where forces differ more than chance allows, the limits are widened to allow for that."),
+    ("process-control", "Process-control chart (XmR)",
+     "A chart of a force's own quarterly figures with their average and process limits, read with "
+     "the NHS Making Data Count rules. A quarter outside the limits, or a run of quarters on one "
+     "side of the average, is special-cause (unusual) variation; everything else is common-cause "
+     "(usual) variation."),
+    ("gap", "Gap between groups",
+     "The difference, in percentage points, between a group of victims (for example Black victims) "
+     "and its comparison group (the rest of the victims whose ethnicity was recorded)."),
+    ("black-and-minoritised", "Black and minoritised",
+     "Victims recorded as Asian, Black, Mixed or of another ethnic group, taken together, as the "
+     "framework speaks of them."),
+    ("recording-completeness", "Recording completeness",
+     "The share of cases in which the victim's ethnicity, age or sex was recorded (and not recorded "
+     "as 'not stated'). Below the threshold a force's breakdown is not tested."),
+    ("england-and-wales", "England and Wales (scope)",
+     "Sums over the forces with complete data. When a force is left out, the sentence says so; a "
+     "gap between groups for England and Wales covers only the forces that record the group well "
+     "enough."),
+    ("not-published", "[c] Not published",
+     "A figure resting on too few cases to publish without risk of identifying someone "
+     "(statistical disclosure control)."),
+    ("not-comparable", "Not comparable",
+     "A registered break, such as a change in counting rules, falls within the compared periods, "
+     "so the figures before and after cannot be compared."),
+    ("new-continuing-resolved", "New, also found last period, no longer found",
+     "Each period's findings are matched with the last period's: new findings, findings also made "
+     "last period, and last period's findings no longer found."),
+    ("counted-once", "Counted once",
+     "An offence count and the same offences as a rate per 1,000 women and girls are one finding "
+     "in the counts, though both are listed."),
+]
+
+# ---------------------------------------------------------------- findings in sentences
+
+OUTLIER_SENTENCE = ("{kpi}, {where}: {value} in the {year_ending}, {position} expected for a force "
+                    "of its size around England and Wales's {national} (outside the 99.8% limits of "
+                    "the [funnel plot]({glossary}#glossary-funnel-plot)).{reading}")
+OUTLIER_POSITION = {"above": "above the range", "below": "below the range"}
+OUTLIER_READING = {"better": " A better figure than the range.", "worse": " A worse figure than the range.",
+                   "neutral": " A context indicator: neither good nor bad news in itself."}
+SPC_SENTENCE = ("{kpi}, {where}: the latest quarter ({quarter}: {value}) is unusual for this series: "
+                "{icon}, with {rule} (the series' average is {mean}; see "
+                "[process control]({glossary}#glossary-process-control)).")
+SPC_ICON_WORDS = {
+    "improvement_high": "an improvement (higher)", "improvement_low": "an improvement (lower)",
+    "concern_high": "a concern (higher)", "concern_low": "a concern (lower)",
+    "neutral_high": "higher than usual", "neutral_low": "lower than usual",
+}
+DIFFERENCES_FORCES = "Differences and changed gaps in individual forces"
+INPUT_WORDS = {"recorded_crime": "Recorded crime", "outcomes": "Crime outcomes",
+               "force_returns": "Force returns", "population": "Population"}
+
+NATIONAL_GAPS_CAPTION = ("England and Wales: each group's gap across the country and within forces, "
+                         "the change in the gap within forces, and the share of cases behind the "
+                         "figures")
+BOUNDS_CAPTION = ("{place}: each gap as recorded, and if every victim whose group was not recorded "
+                  "were in the group, or none were")
+FORCE_BOUNDS_CAPTION = ("Forces with a gap unlikely to be chance: the gap under the two extreme "
+                        "assumptions about who was not recorded")
+GROUP_SERIES_CAPTION = "{kpi}, {place}: {who} and the comparison group, each quarter"

@@ -8,8 +8,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from vawgbook.errors import BuildError, InputError
 from vawgbook.build.notebooks import TEMPLATES, run_period
+from vawgbook.errors import BuildError, InputError
 from vawgbook.periods import Quarter
 
 SAMPLE = Path(__file__).parents[2] / "data" / "sample"
@@ -33,7 +33,8 @@ def make_project(root: Path) -> Path:
     for name in TEMPLATES:
         nbformat.write(
             template(
-                "import pandas as pd\nprint(results_dir, pillar, force, len(pd.read_csv(f'{results_dir}/kpi_results.csv')))"
+                "import pandas as pd\n"
+                "print(results_dir, pillar, force, len(pd.read_csv(f'{results_dir}/kpi_results.csv')))"
             ),
             root / "notebooks" / f"{name}.ipynb",
         )

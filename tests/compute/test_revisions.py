@@ -66,13 +66,13 @@ def test_the_same_data_twice_has_no_revisions(two_vintages):
 def test_the_data_quality_page_shows_the_revision(two_vintages):
     reg, before, now = two_vintages
     report = Report(PERIOD, now.results, now.quarterly, reg, {}, revisions(before.quarterly, now.quarterly))
-    table = tables.revisions_table(report)
+    table = tables.revisions_table(report).frame
     name = reg["stalking_harassment_recorded"].name
     row = table.loc[(table["Force"] == "Kent") & (table["Indicator"] == name)]
     assert row["Quarter"].tolist() == ["2023/24 Q1"]
     before_value, now_value = (int(v.replace(",", "")) for v in row[["Before", "Now"]].iloc[0])
     assert now_value - before_value == ADDED
     empty = Report(PERIOD, now.results, now.quarterly, reg, {}, revisions(now.quarterly, now.quarterly))
-    assert list(tables.revisions_table(empty).index) == ["No figure for an earlier quarter changed."]
+    assert tables.revisions_table(empty).text == "No figure for an earlier quarter changed."
     first = Report(PERIOD, now.results, now.quarterly, reg, {}, None)
-    assert list(tables.revisions_table(first).index) == ["No earlier period to compare with."]
+    assert tables.revisions_table(first).text == "No earlier period to compare with."

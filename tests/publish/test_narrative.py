@@ -2,7 +2,6 @@
 
 from types import SimpleNamespace
 
-import pandas as pd
 import pytest
 
 from vawgbook import words
@@ -26,7 +25,8 @@ def test_improvement_is_worded_as_unlikely_to_be_chance():
     assert text == (
         "VAWG outcomes that were a charge or summons, Kent, improved: 7.0% in the year ending "
         "September 2024, against 5.0% in the 12 months before (+2.0 percentage points, up 40%). "
-        "This is unlikely to be chance variation alone (q = 0.004).")
+        "This is unlikely to be chance variation alone ([q](../../glossary.html#glossary-q-value) "
+        "= 0.004, under the 0.05 a finding needs).")
     assert "significantly" not in text
 
 
@@ -36,7 +36,7 @@ def test_deterioration_of_a_lower_is_better_kpi():
         row(value=0.08, baseline_value=0.06, change=0.02, relative_change=1 / 3, q_value=0.0004,
             assessment="deteriorating"), PERIOD)
     assert "England and Wales, worsened: 8.0%" in text
-    assert "(q < 0.001)" in text
+    assert "#glossary-q-value) < 0.001, under the 0.05 a finding needs)" in text
 
 
 def test_context_kpis_rise_or_fall_and_carry_the_recording_caveat():
@@ -52,7 +52,7 @@ def test_context_kpis_rise_or_fall_and_carry_the_recording_caveat():
 
 def test_no_change_says_no_evidence_and_gives_the_minimum_detectable_change():
     text = narrative.year_on_year_sentence(
-        REGISTRY["rape_charge_rate"], row(q_value=0.4, assessment="no_significant_change",
+        REGISTRY["rape_charge_rate"], row(q_value=0.4, assessment="no_significant_change", change=0.005,
                                           min_detectable_change=0.0123), PERIOD)
     assert "no evidence of change" in text
     assert "could have detected a change of about 1.2 percentage points or more" in text
@@ -61,6 +61,34 @@ def test_no_change_says_no_evidence_and_gives_the_minimum_detectable_change():
                                        assessment="no_significant_change", min_detectable_change=91.6),
         PERIOD)
     assert "a change of about 92 or more" in counts
+
+
+def test_a_change_larger_than_the_detectable_one_is_never_said_to_be_detectable():
+    """The detectable change is for one test at 5%; a finding needs q < 0.05 across all the tests.
+    A change of 2,005 that was not a finding must not sit beside "could have detected 1,746"."""
+    text = narrative.year_on_year_sentence(
+        REGISTRY["vawg_recorded"], row(value=12005.0, baseline_value=10000.0, change=2005.0, q_value=0.12,
+                                       assessment="no_significant_change", min_detectable_change=1746.0),
+        PERIOD, "Kent")
+    assert "no evidence of change" in text
+    assert "could have detected" not in text and "1,746" not in text
+    assert "could still be chance once the number of tests made at the same time is allowed for" in text
+    assert "= 0.12; a finding needs q below 0.05" in text
+
+
+def test_national_sentences_name_the_forces_they_cover_and_drop_the_note():
+    note = words.NATIONAL_EXCLUDING.format(forces="Cleveland")
+    text = narrative.year_on_year_sentence(
+        REGISTRY["da_arrest_rate"], row(assessment="insufficient_data", note=note), PERIOD,
+        "England and Wales (42 of 43 forces: Cleveland left out, data incomplete)")
+    assert text == ("Arrests per domestic abuse-flagged crime, England and Wales (42 of 43 forces: Cleveland "
+                    "left out, data incomplete): too little data to tell.")
+
+
+def test_the_ethnic_group_other_is_never_confused_with_the_comparison_group():
+    assert narrative.group_label("victim_ethnicity", "Other") == "victims of another ethnic group"
+    assert narrative.comparator_label("victim_ethnicity") == (
+        "the rest of the victims whose ethnicity was recorded")
 
 
 def test_insufficient_data_says_so_with_the_reason():
@@ -78,17 +106,9 @@ def test_q_values_are_printed_plainly(q, text):
     assert narrative.format_q(q) == text
 
 
-def test_counts_sentence_adds_up():
-    results = pd.DataFrame({
-        "comparison": ["year_on_year"] * 5 + ["trend"],
-        "assessment": ["improving", "deteriorating", "increase", "no_significant_change",
-                       "insufficient_data", "improving"],
-    })
-    text = narrative.counts_sentence(results)
-    assert text.startswith("Of 4 comparisons that could be tested")
-    assert "3 showed a change" in text
-    assert "1 improvement, 1 deterioration, and 1 rise or fall" in text
-    assert "1 comparison could not be tested" in text
+def test_a_q_value_is_said_with_the_threshold_and_linked_to_the_glossary():
+    assert narrative.q_phrase(0.0037) == ("[q](../../glossary.html#glossary-q-value) = 0.0037, under the "
+                                          "0.05 a finding needs")
 
 
 def test_suppressed_figures_are_not_described():
@@ -121,25 +141,6 @@ def test_the_national_gap_is_said_two_ways_and_the_difference_explained():
     agreeing = gap_row(comparison="disparity_within_forces", value=-0.1, baseline_value=-0.12)
     agree = narrative.national_gap_sentence(kpi, gap_row(), agreeing, PERIOD)
     assert "not spread" not in agree
-
-
-def test_the_front_page_takes_national_gap_changes_from_within_forces_only():
-    black = dict(kpi_id="da_arrest_rate", dimension="victim_ethnicity", category="Black")
-    rows = pd.DataFrame([
-        dict(force="England and Wales", **black, comparison="gap_change", value=-0.12, baseline_value=0.0,
-             q_value=1e-6, assessment="gap_widened"),
-        dict(force="England and Wales", **black, comparison="gap_change_within_forces", value=-0.01,
-             baseline_value=0.0, q_value=0.6, assessment="no_significant_change"),
-        dict(force="Kent", **black, comparison="gap_change", value=0.03, baseline_value=-0.10, q_value=0.001,
-             assessment="gap_reversed"),
-    ])
-    assert narrative.gap_headlines(rows, REGISTRY, PERIOD) == {"working": [], "not_working": []}
-    kent = narrative.gap_headlines(rows, REGISTRY, PERIOD, "Kent")
-    assert kent["not_working"] == []
-    assert "reversed (it closed and opened the other way), Kent" in kent["working"][0]
-    rows.loc[1, ["value", "q_value", "assessment"]] = [-0.08, 0.001, "gap_widened"]
-    national = narrative.gap_headlines(rows, REGISTRY, PERIOD)
-    assert len(national["not_working"]) == 1 and "in the same force widened" in national["not_working"][0]
 
 
 def test_bounds_are_worded_with_both_assumptions():

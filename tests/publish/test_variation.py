@@ -30,7 +30,9 @@ def test_funnel_centres_on_the_national_proportion_and_names_an_outlier():
     assert f.baseline == sum(x) / sum(n)
     assert f.points.set_index("force").loc["Force 19", "signal"] == funnel.HIGH_999
     assert (f.points["force"] == "England and Wales").sum() == 0  # the nation is the centre, not a point
-    assert "Above the 99.8% limit: Force 19." in variation.funnel_sentence(f)
+    assert ("Above the range expected for a force of its size: Force 19 (higher is better: a better "
+            "figure).") in variation.funnel_sentence(f)
+    assert f.points.set_index("force").loc["Force 19", "position"] == "above"
     assert "a prompt to ask why, not a verdict" in variation.funnel_sentence(f)
 
 
@@ -51,7 +53,8 @@ def test_overdispersed_forces_get_additive_limits_and_the_note_says_so():
     p = rng.normal(0.06, 0.01, 40).clip(0.01)
     f = variation.funnel_for(results("vawg_charge_rate", rng.binomial(n, p), n), REGISTRY["vawg_charge_rate"])
     assert f.method == "additive"
-    assert "additive random-effects adjustment" in f.note
+    assert "limits are widened to allow for real differences between forces" in f.note
+    assert "overdispersion" not in f.note and "random-effects" not in f.note  # no jargon for readers
     flagged = (f.points["signal"] != funnel.NOT_SIGNIFICANT).mean()
     assert flagged < 0.25  # plain binomial limits would flag most of these forces
 

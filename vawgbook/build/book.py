@@ -58,7 +58,8 @@ def table_of_contents(root: Path, periods: list[Quarter]) -> dict:
     if len(periods) > 1:
         parts.append({"caption": "Earlier periods",
                       "chapters": [_chapter(root, p) for p in periods[1:]]})
-    parts.append({"caption": "About", "chapters": [{"file": "book/about"}, {"file": "book/methods"}]})
+    parts.append({"caption": "About", "chapters": [{"file": "book/about"}, {"file": "book/methods"},
+                                                   {"file": "book/glossary"}]})
     return {"format": "jb-book", "root": latest["file"], "parts": parts}
 
 
@@ -72,10 +73,11 @@ def build_book(root: Path = Path("."), echo: Callable[[str], None] = print,
     if not periods:
         raise InputError(periods_dir(root), "no periods to publish: run `vawgbook run` first")
     from ..config import load_registry
-    from ..publish.methods import load_calibration, load_gaps, methods_markdown
+    from ..publish.methods import glossary_markdown, load_calibration, load_gaps, methods_markdown
 
     write_text(root / "book" / "methods.md",
                methods_markdown(load_registry(registry), load_calibration(root), load_gaps(root)))
+    write_text(root / "book" / "glossary.md", glossary_markdown())
     toc = root / "_toc.yml"
     write_text(toc, "# Written by `vawgbook build` from book/periods; do not edit.\n"
                + yaml.safe_dump(table_of_contents(root, periods), sort_keys=False))

@@ -22,7 +22,7 @@ import nbformat
 import pandas as pd
 
 from .. import words
-from ..compute import PeriodResults, compute
+from ..compute import PeriodResults, compute, findings
 from ..compute.quality import report_tables, revisions
 from ..config import Registry, force_names, load_registry
 from ..errors import BuildError
@@ -46,12 +46,13 @@ from ..periods import Quarter
 from ..publish.charts import VEGA_LITE_MIMETYPE
 from ..publish.report import SAMPLE_RESULTS
 from .manifest import build_manifest, write_manifest
+from .register import previous_register, write_register
 
 KERNEL = "python3"
 HIDDEN_CELL_TAGS = {"parameters", "injected-parameters"}
 FRONT_PAGE = "front_page"  # executed as the period's index page
-PERIOD_PAGES = ("what_is_working", "visible_in_the_data", "national_overview", "force_comparison",
-                "data_quality")
+PERIOD_PAGES = ("what_is_working", "what_changed", "visible_in_the_data", "national_overview",
+                "overview", "force_comparison", "data_quality")
 TEMPLATES = (FRONT_PAGE, *PERIOD_PAGES, "pillar", "force_profile")
 # A kernel on a busy machine (a laptop scanning, other jobs on a shared server) can take well over
 # papermill's default of 60 s to start; failing the whole period for that helps no one.
@@ -181,13 +182,16 @@ def _progress(total: int, label: str):
 
 
 def write_results(folder: Path, ds: Dataset, registry: Registry, computed: PeriodResults,
-                  previous_quarterly: pd.DataFrame | None) -> None:
+                  previous_quarterly: pd.DataFrame | None,
+                  previous_findings: pd.DataFrame | None = None) -> None:
     """Write a period's results files into ``folder``: the results and quarterly tables, the
-    data-quality record and, given the previous period's quarterly table, the revisions."""
+    data-quality record, the findings register (joined with the previous period's) and, given the
+    previous period's quarterly table, the revisions."""
     write_csv(computed.results, folder / RESULTS_FILE)
     write_csv(computed.quarterly, folder / QUARTERLY_FILE)
     write_csv(computed.groups_quarterly, folder / GROUPS_QUARTERLY_FILE)
     write_json(folder / QUALITY_FILE, report_tables(ds, registry, computed.period))
+    write_register(folder, registry, previous_findings)
     if previous_quarterly is not None:
         write_csv(revisions(previous_quarterly, computed.quarterly), folder / REVISIONS_FILE)
 
@@ -219,7 +223,8 @@ def run_period(data_dir: Path, period: Quarter, root: Path = Path("."),
     staging.mkdir(parents=True)
     try:
         previous = out_dir / str(period - 1) / QUARTERLY_FILE
-        write_results(staging, ds, reg, results, read_results(previous) if previous.exists() else None)
+        write_results(staging, ds, reg, results, read_results(previous) if previous.exists() else None,
+                      previous_register(previous.parent, reg))
         write_manifest(build_manifest(data_dir, ds, str(period), root, registry), staging / MANIFEST_FILE)
         todo = pages(reg.pillars, with_forces)
         if with_forces:
@@ -274,6 +279,18 @@ def _execute_all(todo: list[Page], templates: Path, staging: Path, period: Quart
     Path(log).unlink(missing_ok=True)
 
 
+def write_sample_results(folder: Path, sample: Path) -> Quarter:
+    """The results of the sample data's latest period, as the runner writes a period's (with the
+    period before as the previous one), into ``folder``: what the golden notebooks read."""
+    reg = load_registry()
+    ds = load(sample, codes=registry_codes(reg))
+    latest = ds.quarters()[-1]
+    before = compute(ds, reg, latest - 1)
+    write_results(folder, ds, reg, compute(ds, reg, latest), before.quarterly,
+                  findings.register(before.results, before.quarterly, reg))
+    return latest
+
+
 def refresh_golden(root: Path = Path("."), echo: Callable[[str], None] = print) -> None:
     """Write the sample data's results for its latest period into ``notebooks/sample_results``
     and re-execute each template in place on them.
@@ -285,15 +302,11 @@ def refresh_golden(root: Path = Path("."), echo: Callable[[str], None] = print) 
     import papermill
 
     root = Path(root).resolve()
-    sample = root / "data" / "sample"
-    reg = load_registry()
-    ds = load(sample, codes=registry_codes(reg))
-    latest = ds.quarters()[-1]
     staging = SAMPLE_RESULTS.with_name(f".staging-{SAMPLE_RESULTS.name}-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
-        write_results(staging, ds, reg, compute(ds, reg, latest), compute(ds, reg, latest - 1).quarterly)
+        latest = write_sample_results(staging, root / "data" / "sample")
         recover_folder(SAMPLE_RESULTS)
         replace_folder(staging, SAMPLE_RESULTS)
     finally:

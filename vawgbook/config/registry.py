@@ -73,6 +73,11 @@ class Kpi:
     #: Another KPI this one restates (the same offences per head of population, say): a change in
     #: both is one finding in the headline counts, not two.
     same_finding_as: str | None = None
+    short_name: str = ""  # a few words for a column head (the name when not given)
+
+    @property
+    def short(self) -> str:
+        return self.short_name or self.name
 
     def codes(self) -> frozenset[str]:
         """Every offence code behind the KPI's numerator and denominator."""
@@ -400,6 +405,7 @@ def load_registry(path: str | Path | None = None) -> Registry:
             disclosure_threshold=_threshold(where, entry, numerator, denominator, disclosure, fail),
             breakdowns=tuple(dims),
             same_finding_as=_same_finding(where, entry, seen, kid, fail),
+            short_name=" ".join(str(entry.get("short_name", "")).split()),
         ))
     breaks = _breaks(data.get("breaks"), groups, kpis, fail)
     return Registry(label, groups, names, pillars, tuple(kpis), settings, breaks)

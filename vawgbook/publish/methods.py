@@ -6,11 +6,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from .. import words as W
 from ..config import Registry, vocabulary
 from ..stats import BYAR_EXACT_BELOW, SETTINGS
 from ..stats.change import EXACT_CELL_BELOW, EXACT_COUNT_BELOW
+from ..stats.comparison import OVERDISPERSION_LEVEL
 from ..stats.pooling import MIN_PRIOR_SERIES
 from ..stats.settings import MIN_DISPERSION_DF
+from ..stats.spc import LIMIT_FACTOR, MIN_POINTS_FOR_LIMITS, MR_SCREEN_FACTOR, RUN_LENGTH
 
 CALIBRATION_FILE = Path("benchmarks") / "results" / "calibration.json"
 GAPS_FILE = Path("benchmarks") / "results" / "gaps.json"
@@ -155,6 +158,7 @@ def _calibration_section(figures: dict | None) -> str:
         "should be at most 5%, and after the false discovery rate control (q < 0.05) far less.\n")]
     null = figures.get("null", {}).get("by_kind", {})
     if null:
+        text.append("```{table} How often a change is reported when there is none (simulated data)")
         text.append("| comparison | kind | p < 0.05 with no real change | q < 0.05 with no real change |")
         text.append("|---|---|---|---|")
         for comparison, kinds in null.items():
@@ -162,6 +166,7 @@ def _calibration_section(figures: dict | None) -> str:
                 if "p<0.05" in cells and "q<0.05" in cells:
                     text.append(f"| {comparison.replace('_', ' ')} | {kind} | {_rate(cells['p<0.05'])} "
                                 f"| {_rate(cells['q<0.05'])} |")
+        text.append("```")
     anyone = figures.get("null", {}).get("any_discovery", {})
     fdr = figures.get("power", {}).get("fdr", {})
     for comparison in ("year_on_year", "trend"):
@@ -213,10 +218,12 @@ def _serial_table(headline: dict) -> str:
     lines = ["", "Real quarterly series are serially correlated; the simulation repeats every scenario "
              "with the extra variation following a first-order autoregressive process of "
              "coefficient rho:", "",
-             "| | " + " | ".join(f"rho {r}" for r in rhos) + " |",
+             "```{table} How the tests behave as the serial correlation rho grows (simulated data)",
+             "| Scenario | " + " | ".join(f"rho {r}" for r in rhos) + " |",
              "|---|" + "---|" * len(rhos)]
     for label, cell in rows:
         lines.append(f"| {label} | " + " | ".join(cell(headline[r]) for r in rhos) + " |")
+    lines.append("```")
     return "\n".join(lines)
 
 
@@ -364,11 +371,61 @@ period and always looks worse for the latest quarters because investigations are
 ## National figures
 England and Wales figures are sums of force numerators and denominators, never averages of force
 rates. A force without complete data for an indicator in the last 12 quarters is left out of that
-indicator's national series, and the page says so.
+indicator's national series, and every sentence about the national figure names the forces left
+out (or, for a group of victims, how many forces the figure covers).
 """
     return "\n".join([intro, _kpi_section(registry), _statistics(), _breaks_section(registry),
-                      _breakdown_section(registry), _calibration_section(calibration),
-                      _gaps_benchmark_section(gaps)])
+                      _breakdown_section(registry), _comparison_section(), _register_section(),
+                      _calibration_section(calibration), _gaps_benchmark_section(gaps)])
+
+
+def _comparison_section() -> str:
+    """How forces are compared (funnel plots) and a series read quarter by quarter (process
+    control), with the settings the code uses."""
+    return f"""## Comparing forces, and reading a force's own series
+
+**Funnel plots.** Each rate or share of the last 12 months is plotted for every force against
+its size (the denominator), around the England and Wales figure, with the 95% and 99.8% limits
+of the public-health method (Wilson score limits for shares; exact Poisson below 10 events and
+Byar's approximation above for rates, as observed/expected ratios). Forces usually differ more
+than chance allows (recording practice, demography): the overdispersion factor phi is measured
+from the forces' winsorised z-scores (Spiegelhalter 2005), and where k·phi exceeds the chi-squared
+limit on k − 1 degrees of freedom at the {OVERDISPERSION_LEVEL:.0%} level, additive random-effects
+limits are drawn instead, so that only forces outside the wider limits are named. A force outside
+the 99.8% limits is a finding, read as better or worse by the indicator's direction.
+
+**Process control.** Each place's quarterly series is drawn as an XmR chart (NHS Making Data
+Count): limits at the mean ± {LIMIT_FACTOR} × the mean moving range (moving ranges of
+{MR_SCREEN_FACTOR} × the mean or more are screened out first, as NHSRplotthedots does), trial
+limits under {MIN_POINTS_FOR_LIMITS} quarters, and the special-cause rules in precedence: a point
+outside a limit, {RUN_LENGTH} rising or falling, two of three near a limit, {RUN_LENGTH} on one
+side of the mean. A special-cause signal in the latest quarter is a finding. A series with any
+quarter withheld as small numbers is not assessed (limits from the published quarters alone
+would sit too high) and its chart shows the withheld quarters as gaps marked [c].
+"""
+
+
+def _register_section() -> str:
+    return """## The findings register
+
+Every finding a reader is told is one row of the period's `findings.csv`, and every page that
+counts or lists findings reads it: a change over the year unlikely to be chance (or one a
+registered break prevents), a gap between groups of victims, a gap that widened, narrowed or
+reversed, a force outside the 99.8% funnel limits, and a special-cause signal in the latest
+quarter. Each reads as better, worse, context (neither good nor bad news in itself, and gaps in a
+group's favour) or not comparable. Headline counts count an offence count and the same offences
+as a rate once. Each finding has a key (kind, place, indicator, group, what was found), and a
+period's findings are matched with the previous period's on it: new, also found last period, or
+no longer found.
+"""
+
+
+def glossary_markdown() -> str:
+    """The glossary page (MyST Markdown), from :data:`vawgbook.words.GLOSSARY`."""
+    lines = [f"# {W.GLOSSARY_TITLE}", "", W.GLOSSARY_INTRO, ""]
+    for anchor, term, text in W.GLOSSARY:
+        lines += [f"(glossary-{anchor})=", f"## {term}", "", text, ""]
+    return "\n".join(lines)
 
 
 def load_calibration(root: Path, file: Path = CALIBRATION_FILE) -> dict | None:

@@ -9,22 +9,39 @@ little data is said plainly. Count KPIs are context: they rose or fell, not got 
 from __future__ import annotations
 
 import math
+import re
 from typing import TYPE_CHECKING
 
 from .. import words as W
 from ..config import Kpi, force_names, vocabulary
 from ..periods import Quarter
+from ..stats import SETTINGS
 
 if TYPE_CHECKING:  # the Report is built from these sentences' results, never the reverse
     from .report import Report
 
-def format_q(q: float) -> str:
-    """A q-value as printed: ``q < 0.001`` or ``q = 0.012``."""
+#: The note the compute stage writes on England and Wales rows that leave forces out; sentences
+#: say the scope in their subject instead (see :meth:`Report.where`).
+_EXCLUDING = re.compile(re.escape(W.NATIONAL_EXCLUDING.split("{forces}")[0]) + ".*?"
+                        + re.escape(W.NATIONAL_EXCLUDING.split("{forces}")[1]))
+
+
+def format_q(q: float, link: bool = False) -> str:
+    """A q-value as printed: ``q < 0.001`` or ``q = 0.012``; with ``link``, the letter q links
+    to its entry in the glossary."""
+    letter = W.Q_LINKED.format(glossary=W.GLOSSARY_PAGE) if link else "q"
     if q != q:
         return W.Q_NOT_AVAILABLE
     if q < 0.001:
-        return W.Q_BELOW
-    return W.Q_VALUE.format(q=f"{q:.2g}" if q < 0.01 else f"{q:.2f}")
+        return W.Q_BELOW.format(q=letter)
+    return W.Q_VALUE.format(q=letter, value=f"{q:.2g}" if q < 0.01 else f"{q:.2f}")
+
+
+def q_phrase(q: float) -> str:
+    """A q-value in words: the value, linked to the glossary, and the threshold a finding needs."""
+    if q != q:
+        return W.Q_NOT_AVAILABLE
+    return W.Q_NEEDED.format(q=format_q(q, link=True), threshold=SETTINGS.q_threshold)
 
 
 def _relative(row) -> str:
@@ -39,73 +56,61 @@ def _values(kpi: Kpi, row, period: Quarter) -> str:
                            baseline=kpi.display(row.baseline_value))
 
 
-def _reason(row) -> str:
-    return W.REASON.format(note=row.note) if isinstance(row.note, str) and row.note else ""
+def clean_note(row) -> str:
+    """A row's note without the forces England and Wales leaves out (the sentence's subject
+    says that)."""
+    note = row.note if isinstance(row.note, str) else ""
+    return "; ".join(p for p in _EXCLUDING.sub("", note).split("; ") if p.strip())
+
+
+def reason(row) -> str:
+    """Why a row could not be tested, from its note, as " (...)"; empty when the note says
+    nothing."""
+    note = clean_note(row)
+    return W.REASON.format(note=note) if note else ""
+
+
+def detectable(kpi: Kpi, row) -> str:
+    """What a test that found no evidence of change could have found: the smallest detectable
+    change when the change seen was smaller than it; otherwise (a change as large, not a finding
+    once the number of tests is allowed for) the threshold in plain words, never a claim that a
+    change of that size would have been detected."""
+    mdc = getattr(row, "min_detectable_change", float("nan"))
+    if mdc != mdc:
+        return ""
+    change = row.change
+    if change == change and abs(change) >= mdc:
+        return W.NOT_ENOUGH.format(q=format_q(row.q_value, link=True), threshold=SETTINGS.q_threshold)
+    if kpi.format.endswith("%"):
+        return W.DETECTABLE_POINTS.format(points=mdc * 100)
+    return W.DETECTABLE.format(change=kpi.display(mdc))
 
 
 def year_on_year_sentence(kpi: Kpi, row, period: Quarter, where: str | None = None) -> str:
-    """One sentence on a year-on-year result row (a row of ``kpi_results.csv``)."""
+    """One sentence on a year-on-year result row (a row of ``kpi_results.csv``). ``where`` names
+    the place; for England and Wales, pass the scope words (:meth:`Report.where`)."""
     where = where or force_names().national
     head = f"{kpi.name}, {where}"
     assessment = row.assessment
     if bool(getattr(row, "suppressed", False)):
         return W.WITHHELD.format(head=head)
     if assessment == "insufficient_data":
-        return W.TOO_LITTLE.format(head=head, reason=_reason(row))
+        return W.TOO_LITTLE.format(head=head, reason=reason(row))
     values = _values(kpi, row, period)
-    if assessment == "not_comparable":
-        return W.NOT_COMPARABLE.format(head=head, values=values, note=row.note)
+    if assessment == "not_comparable":  # the note says which break
+        return W.NOT_COMPARABLE.format(head=head, values=values,
+                                       note=clean_note(row) or W.ASSESSMENT_LABELS[assessment])
     if assessment == "no_significant_change":
-        mdc = row.min_detectable_change
-        if mdc != mdc:
-            detectable = ""
-        elif kpi.format.endswith("%"):
-            detectable = W.DETECTABLE_POINTS.format(points=mdc * 100)
-        else:
-            detectable = W.DETECTABLE.format(change=kpi.display(mdc))
-        return W.NO_CHANGE.format(head=head, values=values, detectable=detectable)
+        return W.NO_CHANGE.format(head=head, values=values, detectable=detectable(kpi, row))
+    if assessment not in W.CHANGED_VERB:  # not comparable, or a word this code does not know
+        label = W.ASSESSMENT_LABELS.get(assessment, assessment)
+        return W.NOT_COMPARED.format(head=head, values=values, label=label, reason=reason(row))
     sentence = W.CHANGED.format(name=kpi.name, where=where, verb=W.CHANGED_VERB[assessment],
                                 values=values, change=kpi.display_change(row.change),
-                                relative=_relative(row), q=format_q(row.q_value))
+                                relative=_relative(row), q=q_phrase(row.q_value))
     if kpi.direction == "context":
         sentence += " " + W.CONTEXT_CAVEAT
     return sentence
-
-
-def headline(results, registry, period: Quarter, where: str | None = None) -> dict[str, list[str]]:
-    """The year-on-year findings for one place, grouped for the front page.
-
-    Returns lists of sentences under ``working`` (improving), ``not_working`` (deteriorating),
-    ``context`` (significant rises and falls in context KPIs), ``no_change`` and ``cannot_tell``.
-    """
-    where = where or force_names().national
-    groups = {key: [] for key in W.FINDING_GROUPS}
-    key = {"improving": "working", "deteriorating": "not_working", "increase": "context",
-           "decrease": "context", "no_significant_change": "no_change",
-           "insufficient_data": "cannot_tell", "not_comparable": "cannot_tell"}
-    rows = results.loc[(results["force"] == where) & (results["comparison"] == "year_on_year")]
-    for row in rows.itertuples():
-        groups[key[row.assessment]].append(year_on_year_sentence(registry[row.kpi_id], row, period, where))
-    return groups
-
-
-def _n(count: int, noun: str) -> str:
-    singular, plural = W.NOUNS[noun]
-    return f"{count:,} {singular if count == 1 else plural}"
-
-
-def counts_sentence(results, comparison: str = "year_on_year") -> str:
-    """How many force and national tests found a change, so readers see the whole picture."""
-    rows = results.loc[results["comparison"] == comparison]
-    tested = rows.loc[rows["assessment"] != "insufficient_data"]
-    significant = tested.loc[tested["assessment"] != "no_significant_change"]
-    better = (tested["assessment"] == "improving").sum()
-    worse = (tested["assessment"] == "deteriorating").sum()
-    context = len(significant) - better - worse
-    return W.COUNTS.format(tested=_n(len(tested), "comparison"), significant=len(significant),
-                           better=_n(better, "improvement"), worse=_n(worse, "deterioration"),
-                           context=_n(context, "rise or fall"),
-                           untested=_n(len(rows) - len(tested), "comparison"))
 
 
 # ---------------------------------------------------------------- breakdowns
@@ -116,7 +121,10 @@ VISIBLE_PAGE = "visible_in_the_data.html"
 
 
 def group_label(dimension: str, category: str) -> str:
-    """A category as readers see it: ``Black victims``, ``victims aged 18-24``."""
+    """A category as readers see it: ``Black victims``, ``victims aged 18-24``, ``victims of
+    another ethnic group`` (never "Other victims", which reads as the comparison group)."""
+    if (dimension, category) in W.GROUP_NAMES:
+        return W.GROUP_NAMES[(dimension, category)]
     if dimension == "victim_age_band":
         return W.GROUP_UNDER_18 if category == "under 18" else W.GROUP_AGED.format(category=category)
     if dimension == "victim_sex":
@@ -142,13 +150,6 @@ def comparator_label(dimension: str, reference: str | None = None) -> str:
     return W.OTHER_VICTIMS.format(dimension=vocabulary().dimension_words.get(dimension, dimension))
 
 
-def worse_off(kpi: Kpi, gap: float) -> bool | None:
-    """Whether a gap leaves the group worse off (None for a context indicator)."""
-    if kpi.direction == "context" or gap != gap:
-        return None
-    return gap < 0 if kpi.direction == "higher_is_better" else gap > 0
-
-
 def _points(value: float) -> str:
     return W.POINTS.format(value=value * 100)
 
@@ -162,7 +163,7 @@ def disparity_sentence(kpi: Kpi, row, period: Quarter, where: str | None = None,
     if bool(getattr(row, "suppressed", False)):
         return W.WITHHELD.format(head=head)
     if row.assessment == "insufficient_data":
-        return W.TOO_LITTLE.format(head=head, reason=_reason(row))
+        return W.TOO_LITTLE.format(head=head, reason=reason(row))
     values = W.DISPARITY_VALUES.format(value=kpi.display(row.value), other=other,
                                        baseline=kpi.display(row.baseline_value),
                                        year_ending=period.year_ending)
@@ -172,7 +173,7 @@ def disparity_sentence(kpi: Kpi, row, period: Quarter, where: str | None = None,
     if row.assessment == "no_significant_difference":
         return W.DISPARITY_NONE.format(head=head, values=values)
     return W.DISPARITY_FOUND.format(head=head, values=values, points=_points(row.change),
-                                    q=format_q(row.q_value))
+                                    q=q_phrase(row.q_value))
 
 
 def gap_change_sentence(kpi: Kpi, row, period: Quarter, where: str | None = None,
@@ -188,7 +189,7 @@ def gap_change_sentence(kpi: Kpi, row, period: Quarter, where: str | None = None
     sentence = template.format(kpi=mid_sentence(kpi.name), who=who, other=other,
                                verb=verb, where=where, now=_points(row.value),
                                year_ending=period.year_ending, before=_points(row.baseline_value),
-                               q=format_q(row.q_value))
+                               q=q_phrase(row.q_value))
     return sentence + (W.SEE_VISIBLE.format(page=VISIBLE_PAGE) if link else "")
 
 
@@ -201,36 +202,6 @@ def gap_comparison(where: str) -> str:
     (so that a gap made only by where each group's victims live is not reported as one), for a
     force its own."""
     return "gap_change_within_forces" if where == force_names().national else "gap_change"
-
-
-def gap_headlines(results, registry, period: Quarter,
-                  where: str | None = None) -> dict[str, list[str]]:
-    """Gaps that changed, for the front page: narrowed where the group was worse off, or reversed
-    to leave it better off ("working"); widened where the group is worse off, or reversed to leave
-    it worse off ("not_working"). Context indicators are left out. England and Wales goes by the
-    gap within forces (:func:`gap_comparison`)."""
-    where = where or force_names().national
-    out = {"working": [], "not_working": []}
-    if "dimension" not in results:
-        return out
-    rows = results.loc[(results["force"] == where) & (results["comparison"] == gap_comparison(where))
-                       & results["assessment"].isin(GAP_CHANGES)]
-    reference = registry.breakdown_settings.reference
-    for row in rows.itertuples():
-        kpi = registry[row.kpi_id]
-        if row.assessment == "gap_reversed":
-            now_bad = worse_off(kpi, row.value)
-            if now_bad is None:
-                continue
-            key = "not_working" if now_bad else "working"
-        else:
-            widened = row.assessment == "gap_widened"
-            if not worse_off(kpi, row.value if widened else row.baseline_value):
-                continue
-            key = "not_working" if widened else "working"
-        out[key].append(gap_change_sentence(kpi, row, period, where, reference.get(row.dimension),
-                                            link=True))
-    return out
 
 
 def _gap_reading(row) -> str:
@@ -293,7 +264,8 @@ def bounds_sentence(kpi: Kpi, row, period: Quarter, where: str | None = None) ->
     if bool(getattr(row, "suppressed", False)):
         return W.WITHHELD.format(head=head)
     if row.assessment not in W.BOUNDS_READING:
-        return W.TOO_LITTLE.format(head=head, reason=_reason(row))
+        reason = W.REASON.format(note=row.note) if isinstance(row.note, str) and row.note else ""
+        return W.TOO_LITTLE.format(head=head, reason=reason)
     in_group, in_rest = bounds_of(row)
     return W.BOUNDS_SENTENCE.format(head=head, gap=_points(row.value), all_in=_points(in_group),
                                     none=_points(in_rest), cases=f"{row.denominator:,.0f}",
@@ -325,35 +297,6 @@ def pillar_heading(pillar: str) -> str:
     return W.PILLAR_HEADING.format(pillar=pillar[:1].upper() + pillar[1:])
 
 
-def counts(report: Report) -> str:
-    """How many comparisons found a change (Markdown)."""
-    return counts_sentence(report.results)
-
-
-def _bullets(sentences: list[str]) -> str:
-    return "\n".join(f"- {s}" for s in sentences)
-
-
-def findings(report: Report, where: str | None = None, brief: bool = False) -> str:
-    """What is and isn't working for one place, as Markdown sections of sentences.
-
-    ``brief`` leaves out the list of indicators with no evidence of change (for the front page,
-    which has the full table below).
-    """
-    where = where or force_names().national
-    groups = headline(report.results, report.registry, report.period, where)
-    for key, sentences in gap_headlines(report.results, report.registry, report.period, where).items():
-        groups[key] += sentences
-    parts = []
-    for key, title in W.FINDING_GROUPS.items():
-        if brief and key == "no_change":
-            parts.append(W.FINDING_GROUP_BRIEF.format(title=title, count=_n(len(groups[key]), "indicator")))
-            continue
-        sentences = groups[key] or [W.NOTHING_IN_GROUP]
-        parts.append(W.FINDING_GROUP.format(title=title) + "\n\n" + _bullets(sentences))
-    return "\n\n".join(parts)
-
-
 def completeness_sentence(report: Report, kpi_id: str, dimension: str) -> str:
     """The national picture of recording completeness for one breakdown (Markdown)."""
     rows = report.breakdown("recording_completeness").loc[
@@ -372,11 +315,10 @@ def completeness_sentence(report: Report, kpi_id: str, dimension: str) -> str:
         if report.registry[kpi_id].kind == "proportion" else "")
 
 
-def disparity_findings(report: Report) -> str:
-    """What the breakdowns show, in sentences (Markdown): national gaps two ways (across the
-    country and within forces) where either is unlikely to be chance, with the share of cases they
-    rest on; gaps within forces that changed; how many force-level differences were found; what
-    can't be told."""
+def national_gaps(report: Report) -> str:
+    """England and Wales gaps two ways (across the country and within forces) where either is
+    unlikely to be chance, with the share of cases they rest on, and the gaps within forces that
+    changed, in sentences (Markdown)."""
     national = force_names().national
     reference = report.registry.breakdown_settings.reference
     rows = report.breakdown("disparity")
@@ -394,17 +336,25 @@ def disparity_findings(report: Report) -> str:
             covered.append((r.kpi_id, r.dimension))
     coverage = [c for c in (coverage_sentence(report, *pair) for pair in covered) if c]
     parts = [W.GAPS_TWO_WAYS_NATIONAL + "\n\n"
-             + (_bullets(sentences + coverage) if sentences else W.NONE_FOUND)]
+             + ("\n".join(f"- {s}" for s in sentences + coverage) if sentences else W.NONE_FOUND)]
     changed = report.breakdown(gap_comparison(national)).loc[
         lambda d: d["assessment"].isin(GAP_CHANGES) & (d["force"] == national)]
     sentences = [gap_change_sentence(report.registry[r.kpi_id], r, report.period, national,
                                      reference.get(r.dimension)) for r in changed.itertuples()]
     parts.append(W.GAPS_CHANGED_WITHIN_NATIONAL + "\n\n"
-                 + (_bullets(sentences) if sentences else W.NONE_FOUND))
-    forces = rows.loc[rows["force"] != national]
-    tested = forces.loc[forces["assessment"].isin(["higher", "lower", "no_significant_difference"])]
-    flagged = tested.loc[tested["assessment"] != "no_significant_difference"]
-    untested = forces.loc[forces["assessment"].isin(["incomplete_recording", "insufficient_data"])]
-    parts.append(W.CANNOT_YET_TELL.format(comparisons=len(forces), tested=len(tested),
-                                          flagged=len(flagged), untested=len(untested)))
+                 + ("\n".join(f"- {s}" for s in sentences) if sentences else W.NONE_FOUND))
     return "\n\n".join(parts)
+
+
+def cannot_yet_tell(report: Report) -> str:
+    """How many comparisons of a group with the rest in a force could be made, how many were
+    findings (from the register) and how many could not be made (Markdown)."""
+    national = force_names().national
+    forces = report.breakdown("disparity").loc[lambda d: d["force"] != national]
+    tested = forces.loc[forces["assessment"].isin(["higher", "lower", "no_significant_difference"])]
+    untested = forces.loc[forces["assessment"].isin(["incomplete_recording", "insufficient_data"])]
+    register = report.findings
+    flagged = 0 if register is None else int(
+        ((register["kind"] == "gap") & (register["force"] != national)).sum())
+    return W.CANNOT_YET_TELL.format(comparisons=len(forces), tested=len(tested), flagged=flagged,
+                                    untested=len(untested))

@@ -1,10 +1,11 @@
 """A period's published results, as the notebooks read them: the files the runner wrote.
 
 The book's pages are made from these files alone (``kpi_results.csv``, ``kpi_quarterly.csv``,
-``data_quality.json``, ``revisions.csv``), never from the input data, so what readers see is
-exactly what the results file says. A notebook run on its own (or by nbval) reads the sample
-data's results kept beside the templates, ``notebooks/sample_results`` (``make golden`` writes
-them).
+``data_quality.json``, ``revisions.csv``, and the findings register ``findings.csv`` with
+``findings_resolved.csv``, ``variation.csv`` and ``scope.csv``), never from the input data, so
+what readers see is exactly what the results file says. A notebook run on its own (or by
+nbval) reads the sample data's results kept beside the templates, ``notebooks/sample_results``
+(``make golden`` writes them).
 """
 
 from __future__ import annotations
@@ -15,14 +16,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..config import Registry, load_registry
+from ..config import Registry, force_names, load_registry
 from ..errors import InputError
 from ..files import (
+    FINDINGS_FILE,
     GROUPS_QUARTERLY_FILE,
     QUALITY_FILE,
     QUARTERLY_FILE,
+    RESOLVED_FILE,
     RESULTS_FILE,
     REVISIONS_FILE,
+    SCOPE_FILE,
+    VARIATION_FILE,
     read_results,
 )
 from ..periods import Quarter
@@ -43,6 +48,37 @@ class Report:
     #: Each group's quarterly figure against its comparison group (``kpi_quarterly_groups.csv``);
     #: None for results written before it existed.
     groups_quarterly: pd.DataFrame | None = None
+    #: The findings register (None for a period published before registers were written).
+    findings: pd.DataFrame | None = None
+    resolved: pd.DataFrame | None = None
+    variation: pd.DataFrame | None = None
+    scope: pd.DataFrame | None = None
+    #: The previous period's register was there to compare with (``status`` is filled in).
+    compared: bool = False
+    _rows: dict | None = field(default=None, init=False, repr=False)
+
+    def row(self, force: str, kpi_id: str, comparison: str = "year_on_year", dimension: str = "",
+            category: str = ""):
+        """One results row (a named tuple), or None."""
+        if self._rows is None:
+            dims = self.results["dimension"] if "dimension" in self.results else [""] * len(self.results)
+            cats = self.results["category"] if "category" in self.results else [""] * len(self.results)
+            self._rows = {(r.force, r.kpi_id, r.comparison, d, c): r for r, d, c in zip(
+                self.results.itertuples(), dims, cats, strict=True)}
+        return self._rows.get((force, kpi_id, comparison, dimension, category))
+
+    def where(self, force: str, kpi_id: str, dimension: str = "") -> str:
+        """The place a figure is for, as a sentence names it: a force's name, or England and Wales
+        with the forces it covers when some are left out (from ``scope.csv``)."""
+        if force != force_names().national or self.scope is None:
+            return force
+        match = self.scope.loc[(self.scope["kpi_id"] == kpi_id) & (self.scope["dimension"] == dimension)]
+        if match.empty:
+            return force
+        row = match.iloc[0]
+        if not dimension and row["forces_in_scope"] >= row["forces"]:
+            return force
+        return str(row["scope"])
 
     def yoy(self) -> pd.DataFrame:
         return self.results.loc[self.results["comparison"] == "year_on_year"]
@@ -89,7 +125,33 @@ def period_results(results_dir: str | Path | None = None,
     quality = json.loads((folder / QUALITY_FILE).read_text("utf-8")) \
         if (folder / QUALITY_FILE).exists() else {}
     revisions = read_results(folder / REVISIONS_FILE) if (folder / REVISIONS_FILE).exists() else None
+    tables = {name: read_table(folder / file) for name, file in (
+        ("findings", FINDINGS_FILE), ("resolved", RESOLVED_FILE), ("variation", VARIATION_FILE),
+        ("scope", SCOPE_FILE))}
+    findings = tables["findings"]
+    compared = findings is not None and bool((findings["status"] != "").any() or (
+        tables["resolved"] is not None and len(tables["resolved"])))
     groups = folder / GROUPS_QUARTERLY_FILE
     return Report(Quarter.parse(results["period"].iloc[0]), results, quarterly,
                   load_registry(registry), quality, revisions,
-                  read_results(groups) if groups.exists() else None)
+                  read_results(groups) if groups.exists() else None, compared=compared, **tables)
+
+
+#: Columns of the register's tables that hold text (blank is an empty string, not missing).
+TEXT_COLUMNS = ("key", "kind", "force", "scope", "kpi_id", "dimension", "category", "comparison",
+                "assessment", "reading", "detail", "family", "status", "left_out", "funnel_signal",
+                "funnel_position", "funnel_reading", "funnel_method", "spc_icon", "spc_rule",
+                "spc_note")
+
+
+def read_table(path: Path) -> pd.DataFrame | None:
+    """One of the register's files, or None when the period has none."""
+    if not path.exists():
+        return None
+    frame = pd.read_csv(path, keep_default_na=True, na_values=[""], dtype={"period": str})
+    for column in TEXT_COLUMNS:
+        if column in frame:  # an all-blank column is read as numbers: make it text first
+            frame[column] = frame[column].astype(object).where(frame[column].notna(), "").astype(str)
+    if "counted" in frame:
+        frame["counted"] = frame["counted"].astype(str).str.lower().eq("true")
+    return frame

@@ -1,189 +1,258 @@
-"""The tables of the book: a period's results laid out for readers (pandas frames the notebooks
-display), with words and symbols from :mod:`vawgbook.words`."""
+"""The tables of the book: a period's results laid out for readers, with words and symbols from
+:mod:`vawgbook.words`.
+
+Each is a :class:`~vawgbook.publish.html.Table`: a caption, headers, and on a phone a card per
+row. Rows withheld as small numbers are collapsed into one line at the foot of a table rather
+than filling it with "[c]" rows; column headers are words, never internal names.
+"""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from .. import words as W
-from ..config import force_names
+from ..config import force_names, vocabulary
 from ..periods import Quarter
 from ..words import ASSESSMENT_LABELS, BOUNDS_LABELS, DISPARITY_LABELS, GAP_LABELS, SUPPRESSED
 from . import narrative
+from .html import Html, Table, escape
 from .report import Report
 
+ASSESSMENT = "Assessment"
+COLUMNS = ["Last 12 months", "95% interval", "Previous 12 months", "Change", ASSESSMENT]
 
-def _kpi_rows(report: Report, rows: pd.DataFrame, index: list[str]) -> pd.DataFrame:
-    """Results rows as readers see them, labelled by the ``index`` columns (Indicator, Force)."""
-    out = []
+
+def empty(text: str = W.EMPTY_TABLE) -> Html:
+    """What a page shows instead of a table with no rows (never a header on its own)."""
+    return Html(f"<p>{escape(text)}</p>", text)
+
+
+def _hidden_footer(names: list[str]) -> str | None:
+    if not names:
+        return None
+    listed = ", ".join(names) if len(names) <= 50 else W.TABLE_NOT_PUBLISHED_COUNT.format(count=len(names))
+    return W.TABLE_NOT_PUBLISHED.format(names=listed)
+
+
+def _is_hidden(row) -> bool:
+    return bool(getattr(row, "suppressed", False))
+
+
+def _scoped_name(report: Report, kpi_id: str, force: str) -> str:
+    """An indicator's name, with the forces England and Wales covers when some are left out."""
+    name = report.registry[kpi_id].name
+    where = report.where(force, kpi_id)
+    return name if where == force else f"{name} ({where.removeprefix(force).strip(' ()')})"
+
+
+def _kpi_rows(report: Report, rows: pd.DataFrame, label: str, caption: str,
+              collapse: bool) -> Table | Html:
+    """Results rows as readers see them, the first column ``label`` (Indicator or Force)."""
+    out, hidden = [], []
     for r in rows.itertuples():
         kpi = report.registry[r.kpi_id]
-        if bool(getattr(r, "suppressed", False)):
-            out.append({"Indicator": kpi.name, "Force": r.force, **dict.fromkeys(
-                ["Last 12 months", "95% interval", "Previous 12 months", "Change"], SUPPRESSED),
-                "Assessment": W.NOT_PUBLISHED})
+        name = _scoped_name(report, r.kpi_id, r.force) if label == "Indicator" else r.force
+        if _is_hidden(r):
+            if collapse:
+                hidden.append(name)
+                continue
+            out.append({label: name, **dict.fromkeys(COLUMNS[:-1], SUPPRESSED), ASSESSMENT: W.NOT_PUBLISHED})
             continue
         out.append({
-            "Indicator": kpi.name,
-            "Force": r.force,
+            label: name,
             "Last 12 months": kpi.display(r.value),
             "95% interval": (f"{kpi.display(r.ci_lower)} to {kpi.display(r.ci_upper)}"
                              if r.ci_lower == r.ci_lower else W.MISSING),
             "Previous 12 months": kpi.display(r.baseline_value),
             "Change": kpi.display_change(r.change),
-            "Assessment": ASSESSMENT_LABELS[r.assessment],
+            ASSESSMENT: ASSESSMENT_LABELS.get(r.assessment, r.assessment),
         })
-    table = pd.DataFrame(out, columns=["Indicator", "Force", "Last 12 months", "95% interval",
-                                       "Previous 12 months", "Change", "Assessment"])
-    return table.drop(columns=[c for c in ("Indicator", "Force") if c not in index]).set_index(index)
+    if not out and not hidden:
+        return empty()
+    return Table(pd.DataFrame(out, columns=[label, *COLUMNS]), caption, footer=_hidden_footer(hidden),
+                 cell_classes={ASSESSMENT: "vawg-assessment"})
 
 
-def national_table(report: Report, pillar: str | None = None) -> pd.DataFrame:
+def _totals(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.loc[frame["dimension"] == ""] if "dimension" in frame else frame
+
+
+def national_table(report: Report, pillar: str | None = None) -> Table | Html:
     """Every national KPI (or a pillar's): 12 months, previous 12, change, interval, assessment."""
     return force_table(report, force_names().national, pillar)
 
 
-def force_table(report: Report, force: str, pillar: str | None = None) -> pd.DataFrame:
-    """One force's KPIs, year on year."""
-    rows = report.yoy().loc[lambda d: d["force"] == force]
+def force_table(report: Report, force: str, pillar: str | None = None) -> Table | Html:
+    """One place's KPIs, year on year."""
+    rows = _totals(report.yoy()).loc[lambda d: d["force"] == force]
     if pillar is not None:
         rows = rows.loc[rows["pillar"] == pillar]
-    return _kpi_rows(report, rows, ["Indicator"])
+        caption = W.PILLAR_TABLE_CAPTION.format(pillar=pillar[:1].upper() + pillar[1:])
+    else:
+        caption = W.NATIONAL_TABLE_CAPTION
+    if force != force_names().national:
+        caption = caption.replace(force_names().national, force)
+    return _kpi_rows(report, rows, "Indicator", caption, collapse=False)
 
 
-def comparison_table(report: Report, kpi_id: str) -> pd.DataFrame:
-    """Every force side by side for one KPI (England and Wales first), year on year."""
-    rows = report.yoy().loc[lambda d: d["kpi_id"] == kpi_id]
-    return _kpi_rows(report, rows, ["Force"])
+def comparison_table(report: Report, kpi_id: str) -> Table | Html:
+    """Every force side by side for one KPI (England and Wales first), year on year; forces
+    whose figures are withheld are named in one line at the foot."""
+    rows = _totals(report.yoy()).loc[lambda d: d["kpi_id"] == kpi_id]
+    caption = W.COMPARISON_TABLE_CAPTION.format(kpi=report.registry[kpi_id].name)
+    return _kpi_rows(report, rows, "Force", caption, collapse=True)
 
 
-def series_table(report: Report, kpi_id: str, force: str) -> pd.DataFrame:
-    """The data behind a trend chart, as readers see it."""
+def series_table(report: Report, kpi_id: str, force: str) -> Table | Html:
+    """The data behind a trend chart, as readers see it: from the first quarter with data."""
     kpi = report.registry[kpi_id]
     q = report.quarterly
     data = q.loc[(q["kpi_id"] == kpi_id) & (q["force"] == force)]
-    hidden = data["suppressed"] if "suppressed" in data else pd.Series(False, index=data.index)
-    return pd.DataFrame({
+    hidden = data["suppressed"].astype(bool) if "suppressed" in data else pd.Series(False, index=data.index)
+    has = data["value"].notna() | hidden
+    if not has.any():
+        return empty(W.CHART_NO_DATA.format(kpi=kpi.name, place=force))
+    first = int(has.to_numpy().argmax())
+    data, hidden = data.iloc[first:], hidden.iloc[first:]
+    frame = pd.DataFrame({
         "Quarter": [Quarter.parse(p).label for p in data["period"]],
         kpi.name: [SUPPRESSED if h else kpi.display(v) for v, h in zip(data["value"], hidden, strict=True)],
-    }).set_index("Quarter")
+    })
+    return Table(frame, W.SERIES_TABLE_CAPTION.format(kpi=kpi.name, place=force))
 
 
-def force_findings(report: Report, assessment: str) -> pd.DataFrame:
+def force_findings(report: Report, assessment: str) -> Table | Html:
     """Forces with a given year-on-year assessment, by indicator."""
     national = force_names().national
-    rows = report.yoy().loc[lambda d: (d["force"] != national) & (d["assessment"] == assessment)]
-    return _kpi_rows(report, rows.sort_values(["kpi_id", "force"]), ["Indicator", "Force"])
+    rows = _totals(report.yoy()).loc[lambda d: (d["force"] != national) & (d["assessment"] == assessment)]
+    rows = rows.loc[~rows["suppressed"].astype(bool)] if "suppressed" in rows else rows
+    if rows.empty:
+        return empty()
+    order = {k: i for i, k in enumerate(report.kpi_ids())}
+    rows = rows.assign(_o=rows["kpi_id"].map(order)).sort_values(["_o", "force"])
+    frame = pd.DataFrame({
+        "Indicator": [report.registry[k].name for k in rows["kpi_id"]],
+        "Force": rows["force"].to_numpy(),
+        "Why": [narrative.reason(r).strip(" ()") or W.ASSESSMENT_LABELS[assessment]
+                for r in rows.itertuples()],
+    })
+    return Table(frame, W.ASSESSMENT_LABELS.get(assessment, assessment))
 
 
-def quality_table(report: Report, name: str) -> pd.DataFrame:
-    """One of the saved data-quality tables (files, coverage, kpi_gaps, negatives, ...)."""
+def _quality_value(column: str, value, report: Report) -> object:
+    if column == "kpi_id" and isinstance(value, str):
+        try:
+            return report.registry[value].name
+        except KeyError:
+            return value
+    if column in ("kind", "input") and isinstance(value, str):
+        return W.INPUT_WORDS.get(value, value)
+    return value
+
+
+def quality_table(report: Report, name: str) -> Table | Html:
+    """One of the saved data-quality tables (files, coverage, kpi_gaps, negatives, ...), with
+    headings in words and indicators by name."""
     rows = report.quality.get(name, [])
     if not rows:
-        return pd.DataFrame({"": [W.NONE]}).set_index("")
-    return pd.DataFrame(rows)
+        return empty()
+    frame = pd.DataFrame(rows)
+    frame = pd.DataFrame({W.QUALITY_COLUMNS.get(c, c.replace("_", " ").capitalize()):
+                          [_quality_value(c, v, report) for v in frame[c]] for c in frame.columns})
+    return Table(frame, W.QUALITY_CAPTIONS.get(name, name.replace("_", " ").capitalize()), row_header=False)
 
 
-def revisions_table(report: Report) -> pd.DataFrame:
+def revisions_table(report: Report) -> Table | Html:
     """Figures for earlier quarters that moved since the last period's data."""
     if report.revisions is None:
-        return pd.DataFrame({"": [W.NO_EARLIER_PERIOD]}).set_index("")
+        return empty(W.NO_EARLIER_PERIOD)
     if report.revisions.empty:
-        return pd.DataFrame({"": [W.NO_REVISIONS]}).set_index("")
+        return empty(W.NO_REVISIONS)
     r = report.revisions
     kpis = [report.registry[k] for k in r["kpi_id"]]
-    return pd.DataFrame({
+    return Table(pd.DataFrame({
         "Quarter": [Quarter.parse(p).label for p in r["period"]],
         "Force": r["force"],
         "Indicator": [k.name for k in kpis],
         "Before": [k.display(v) for k, v in zip(kpis, r["value_before"], strict=True)],
         "Now": [k.display(v) for k, v in zip(kpis, r["value_now"], strict=True)],
-    })
+    }), W.REVISIONS_CAPTION)
 
 
-
-
-def completeness_table(report: Report, kpi_id: str, dimension: str) -> pd.DataFrame:
+def completeness_table(report: Report, kpi_id: str, dimension: str) -> Table | Html:
     """How completely each force records a breakdown: England and Wales, then every force."""
     rows = report.breakdown("recording_completeness").loc[
         lambda d: (d["kpi_id"] == kpi_id) & (d["dimension"] == dimension)]
     threshold = report.registry.breakdown_settings.completeness_threshold
     reading = {k: v.format(threshold=threshold) for k, v in W.COMPLETENESS_READING.items()}
+    caption = W.COMPLETENESS_TABLE_CAPTION.format(kpi=report.registry[kpi_id].name,
+                                                  word=vocabulary().dimension_words.get(dimension, dimension))
     table = pd.DataFrame({
         "Force": rows["force"],
         "Known, last 12 months": [narrative.percent(v) for v in rows["value"]],
         "Known, 12 months before": [narrative.percent(v) for v in rows["baseline_value"]],
         "Change": [W.MISSING if c != c else W.POINTS_SHORT.format(value=c * 100) for c in rows["change"]],
         "Reading": [reading[a] for a in rows["assessment"]],
-    }).set_index("Force")
+    })
     numerator = report.breakdown("numerator_completeness").loc[
         lambda d: (d["kpi_id"] == kpi_id) & (d["dimension"] == dimension)].set_index("force")
     if not numerator.empty:  # proportions: the outcome's known share beside the cases'
-        table.insert(1, "Outcome known, last 12 months",
-                     [narrative.percent(numerator["value"].get(f, float("nan"))) for f in table.index])
-    return table
+        table.insert(2, "Outcome known, last 12 months",
+                     [narrative.percent(numerator["value"].get(f, float("nan"))) for f in table["Force"]])
+    return Table(table, caption)
 
 
-def disparity_table(report: Report, where: str | None = None) -> pd.DataFrame:
-    """Each group against its comparison group for one place, every broken-down proportion."""
+def disparity_table(report: Report, where: str | None = None) -> Table | Html:
+    """Each group against its comparison group for one place, every broken-down proportion;
+    groups withheld as small numbers named in one line at the foot."""
     where = where or force_names().national
     rows = report.breakdown("disparity").loc[lambda d: d["force"] == where]
     gaps = report.breakdown("gap_change").set_index(["force", "kpi_id", "dimension", "category"])
-    out = []
+    out, hidden = [], []
     for r in rows.itertuples():
         kpi = report.registry[r.kpi_id]
         gap = gaps.loc[(r.force, r.kpi_id, r.dimension, r.category)]
-        hidden = bool(r.suppressed)
+        group = narrative.group_label(r.dimension, r.category)
+        if _is_hidden(r):
+            hidden.append(f"{group} ({kpi.name})")
+            continue
         out.append({
             "Indicator": kpi.name,
-            "Group": narrative.group_label(r.dimension, r.category),
-            "Group's figure": SUPPRESSED if hidden else kpi.display(r.value),
-            "Comparison group": SUPPRESSED if hidden else kpi.display(r.baseline_value),
-            "Gap (95% interval)": SUPPRESSED if hidden else (
+            "Group": group[:1].upper() + group[1:],
+            "Group's figure": kpi.display(r.value),
+            "Comparison group": kpi.display(r.baseline_value),
+            "Gap (95% interval)": (
                 W.MISSING if gap["value"] != gap["value"] else W.GAP_INTERVAL.format(
                     gap=gap["value"] * 100, lower=gap["ci_lower"] * 100, upper=gap["ci_upper"] * 100)),
-            "Gap a year before": SUPPRESSED if hidden else (
+            "Gap a year before": (
                 W.MISSING if gap["baseline_value"] != gap["baseline_value"]
                 else W.POINTS_SHORT.format(value=gap["baseline_value"] * 100)),
-            "Reading": W.NOT_PUBLISHED if hidden else DISPARITY_LABELS[r.assessment],
-            "Change in the gap": SUPPRESSED if hidden else GAP_LABELS[gap["assessment"]],
+            "Reading": DISPARITY_LABELS.get(r.assessment, r.assessment),
+            "Change in the gap": GAP_LABELS.get(gap["assessment"], gap["assessment"]),
         })
-    if not out:
-        return pd.DataFrame({"": [W.NO_BREAKDOWNS]}).set_index("")
-    return pd.DataFrame(out).set_index(["Indicator", "Group"])
+    if not out and not hidden:
+        return empty(W.NO_BREAKDOWNS)
+    return Table(pd.DataFrame(out), W.DISPARITY_TABLE_CAPTION, footer=_hidden_footer(hidden))
 
 
-def force_disparities(report: Report) -> pd.DataFrame:
-    """Force-level differences unlikely to be chance, by indicator and group."""
-    rows = report.breakdown("disparity").loc[
-        lambda d: (d["force"] != force_names().national) & d["assessment"].isin(["higher", "lower"])]
-    if rows.empty:
-        return pd.DataFrame({"": [W.NONE_FOUND_TABLE]}).set_index("")
-    out = []
-    for r in rows.itertuples():
-        kpi = report.registry[r.kpi_id]
-        out.append({"Indicator": kpi.name, "Group": narrative.group_label(r.dimension, r.category),
-                    "Force": r.force, "Group's figure": kpi.display(r.value),
-                    "Comparison group": kpi.display(r.baseline_value),
-                    "Gap": W.POINTS_SHORT.format(value=r.change * 100),
-                    "Reading": DISPARITY_LABELS[r.assessment]})
-    return pd.DataFrame(out).set_index(["Indicator", "Group", "Force"])
-
-
-def breakdown_counts_table(report: Report, where: str | None = None) -> pd.DataFrame:
+def breakdown_counts_table(report: Report, where: str | None = None) -> Table | Html:
     """Counts by group for the broken-down count indicators (not tested: no population by group)."""
     where = where or force_names().national
     rows = report.breakdown("breakdown").loc[lambda d: d["force"] == where]
     if rows.empty:
-        return pd.DataFrame({"": [W.NO_COUNT_BREAKDOWNS]}).set_index("")
-    out = []
+        return empty(W.NO_COUNT_BREAKDOWNS)
+    out, hidden = [], []
     for r in rows.itertuples():
         kpi = report.registry[r.kpi_id]
-        hidden = bool(r.suppressed)
-        out.append({"Indicator": kpi.name, "Group": narrative.group_label(r.dimension, r.category),
-                    "Last 12 months": SUPPRESSED if hidden else kpi.display(r.value),
-                    "Previous 12 months": SUPPRESSED if hidden else kpi.display(r.baseline_value)})
-    return pd.DataFrame(out).set_index(["Indicator", "Group"])
+        group = narrative.group_label(r.dimension, r.category)
+        if _is_hidden(r):
+            hidden.append(f"{group} ({kpi.name})")
+            continue
+        out.append({"Indicator": kpi.name, "Group": group[:1].upper() + group[1:],
+                    "Last 12 months": kpi.display(r.value),
+                    "Previous 12 months": kpi.display(r.baseline_value)})
+    return Table(pd.DataFrame(out, columns=["Indicator", "Group", "Last 12 months", "Previous 12 months"]),
+                 W.COUNTS_BY_GROUP_CAPTION, footer=_hidden_footer(hidden))
 
 
 def _gap_cell(row) -> str:
@@ -200,7 +269,7 @@ def _lookup(report: Report, comparison: str) -> dict:
     return {(r["force"], r["kpi_id"], r["dimension"], r["category"]): r for _, r in rows.iterrows()}
 
 
-def national_gaps_table(report: Report) -> pd.DataFrame:
+def national_gaps_table(report: Report) -> Table | Html:
     """England and Wales, every group of every broken-down proportion: the gap across the country
     as a whole and the gap within forces (each with its interval and reading), the change in the
     gap within forces, and the share of the country's cases the figures rest on."""
@@ -231,11 +300,11 @@ def national_gaps_table(report: Report) -> pd.DataFrame:
         out.append({"Indicator": kpi.name, "Group": narrative.group_label(r.dimension, r.category), **cells,
                     "Cases behind the figures": narrative.percent(share)})
     if not out:
-        return pd.DataFrame({"": [W.NO_BREAKDOWNS]}).set_index("")
-    return pd.DataFrame(out).set_index(["Indicator", "Group"])
+        return empty(W.NO_BREAKDOWNS)
+    return Table(pd.DataFrame(out), W.NATIONAL_GAPS_CAPTION)
 
 
-def _bounds_rows(report: Report, rows: pd.DataFrame, index: list[str]) -> pd.DataFrame:
+def _bounds_rows(report: Report, rows: pd.DataFrame, index: list[str], caption: str) -> Table | Html:
     out = []
     for r in rows.itertuples():
         kpi = report.registry[r.kpi_id]
@@ -254,20 +323,20 @@ def _bounds_rows(report: Report, rows: pd.DataFrame, index: list[str]) -> pd.Dat
             "Reading": W.NOT_PUBLISHED if hidden else BOUNDS_LABELS[r.assessment],
         })
     if not out:
-        return pd.DataFrame({"": [W.NONE_FOUND_TABLE]}).set_index("")
+        return empty(W.NONE_FOUND_TABLE)
     table = pd.DataFrame(out)
-    return table.drop(columns=[c for c in ("Force",) if c not in index]).set_index(index)
+    return Table(table.drop(columns=[c for c in ("Force",) if c not in index]), caption)
 
 
-def bounds_table(report: Report, where: str | None = None) -> pd.DataFrame:
+def bounds_table(report: Report, where: str | None = None) -> Table | Html:
     """For one place, every group's gap as recorded and what it would be if every victim whose
     group was not recorded were in the group, or none were."""
     where = where or force_names().national
     rows = report.breakdown("gap_bounds").loc[lambda d: d["force"] == where]
-    return _bounds_rows(report, rows, ["Indicator", "Group"])
+    return _bounds_rows(report, rows, ["Indicator", "Group"], W.BOUNDS_CAPTION.format(place=where))
 
 
-def force_bounds_table(report: Report) -> pd.DataFrame:
+def force_bounds_table(report: Report) -> Table | Html:
     """The same bounds for every force-level difference unlikely to be chance."""
     found = report.breakdown("disparity").loc[
         lambda d: (d["force"] != force_names().national) & d["assessment"].isin(["higher", "lower"])]
@@ -276,11 +345,11 @@ def force_bounds_table(report: Report) -> pd.DataFrame:
     cells = zip(rows["force"], rows["kpi_id"], rows["dimension"], rows["category"], strict=True)
     rows = rows.loc[[k in keys for k in cells]]
     return _bounds_rows(report, rows.sort_values(["kpi_id", "dimension", "category", "force"]),
-                        ["Indicator", "Group", "Force"])
+                        ["Indicator", "Group", "Force"], W.FORCE_BOUNDS_CAPTION)
 
 
 def group_series_table(report: Report, kpi_id: str, dimension: str, category: str,
-                       where: str | None = None) -> pd.DataFrame:
+                       where: str | None = None) -> Table:
     """The data behind a quarterly chart of a group against its comparison group."""
     where = where or force_names().national
     kpi = report.registry[kpi_id]
@@ -293,9 +362,11 @@ def group_series_table(report: Report, kpi_id: str, dimension: str, category: st
         return [SUPPRESSED if h else kpi.display(v) for v, h in zip(values, hidden, strict=True)]
 
     hidden = data["suppressed"].astype(bool)
-    return pd.DataFrame({
+    who = narrative.sentence_case(narrative.group_label(dimension, category))
+    frame = pd.DataFrame({
         "Quarter": [Quarter.parse(p).label for p in data["period"]],
-        narrative.sentence_case(narrative.group_label(dimension, category)): shown(data["value"], hidden),
+        who: shown(data["value"], hidden),
         narrative.sentence_case(narrative.comparator_label(dimension, reference)):
             shown(data["comparison_value"], hidden),
-    }).set_index("Quarter")
+    })
+    return Table(frame, W.GROUP_SERIES_CAPTION.format(kpi=kpi.name, who=who, place=where))
