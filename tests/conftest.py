@@ -15,3 +15,12 @@ def _private_cache(tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("VAWGBOOK_CACHE_DIR", str(tmp_path_factory.mktemp("vawgbook-cache")))
         yield
+
+
+@pytest.fixture(scope="session")
+def kernel_pool():
+    """Warm kernels shared by the tests that execute notebooks (started once per session)."""
+    from vawgbook.build.kernels import KernelPool
+
+    with KernelPool() as pool:
+        yield pool

@@ -74,7 +74,7 @@ class Page(HTMLParser):
 
 
 @pytest.fixture(scope="module")
-def book(tmp_path_factory) -> Path:
+def book(tmp_path_factory, kernel_pool) -> Path:
     """The sample with markup in its free text, run for 2024-25 Q2 (no force pages) and built.
 
     Returns the built book's HTML folder.
@@ -99,7 +99,8 @@ def book(tmp_path_factory) -> Path:
     from vawgbook.build.book import build_book
     from vawgbook.build.notebooks import run_period
 
-    run_period(data, Quarter(2024, 2), root=project, echo=lambda _: None, with_forces=False)
+    run_period(data, Quarter(2024, 2), root=project, echo=lambda _: None, with_forces=False,
+               pool=kernel_pool)
     return build_book(project, echo=lambda _: None).parent
 
 

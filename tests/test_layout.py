@@ -89,7 +89,8 @@ def test_the_checker_sees_an_import_it_should_refuse(tmp_path):
 
 # Import names that differ from the distribution's name on PyPI.
 DISTRIBUTIONS = {"yaml": "pyyaml", "python_calamine": "python-calamine", "vl_convert": "vl-convert-python",
-                 "IPython": "ipython", "markdown_it": "markdown-it-py"}
+                 "IPython": "ipython", "markdown_it": "markdown-it-py", "zmq": "pyzmq",
+                 "jupyter_client": "jupyter-client", "jupyter_core": "jupyter-core"}
 
 
 def test_every_third_party_import_is_a_declared_dependency():

@@ -74,7 +74,8 @@ def validate(data: DataOption, registry: RegistryOption = None) -> None:
 
 
 WorkersOption = Annotated[
-    int | None, typer.Option("--workers", help="Notebooks run at once (default: one per core).")
+    int | None, typer.Option("--workers", help="Notebooks run at once, each in a warm kernel "
+                             "(default: one per core, memory allowing).")
 ]
 
 
@@ -106,15 +107,21 @@ def publish(data: DataOption, root: RootOption = Path("."), registry: RegistryOp
             periods: Annotated[int | None, typer.Option(help="Only the last N periods.")] = None,
             force_pages: Annotated[str, typer.Option(
                 help="Force pages for the 'latest' period only, or for 'all' periods.")] = "latest",
-            workers: WorkersOption = None) -> None:
+            workers: WorkersOption = None,
+            force: Annotated[bool, typer.Option(
+                "--force", help="Re-run every period and rebuild the book, changed or not.")] = False,
+            ) -> None:
     """Run every period in the data (or the last N) and build the book.
 
     Earlier periods get their national, pillar, comparison and data-quality pages; the 43 force
-    pages are made for the latest period unless --force-pages all.
+    pages are made for the latest period unless --force-pages all. A period whose pages would not
+    change (same figures, registry, templates, code and packages) is skipped, and the book is not
+    rebuilt when nothing changed; one line per period says which and why. --force re-runs all.
     """
     if force_pages not in ("latest", "all"):
         raise typer.BadParameter("must be 'latest' or 'all'", param_hint="--force-pages")
     from .build.book import build_book
+    from .build.kernels import KernelPool
     from .build.notebooks import run_period
     from .config import load_registry
     from .ingest import load, registry_codes
@@ -126,10 +133,13 @@ def publish(data: DataOption, root: RootOption = Path("."), registry: RegistryOp
     quarters = quarters[2 * QUARTERS_PER_YEAR - 1:]
     if periods is not None:
         quarters = quarters[-periods:] if periods > 0 else []
-    for quarter in quarters:
-        run_period(data, quarter, root=root, registry=registry, echo=_say, workers=workers,
-                   with_forces=force_pages == "all" or quarter == quarters[-1])
-    index = build_book(root, echo=_say, registry=registry)
+    # One pool of warm kernels for every period, started only if a period needs its pages run.
+    with KernelPool(workers, echo=_say, lazy=True) as pool:
+        for quarter in quarters:
+            run_period(data, quarter, root=root, registry=registry, echo=_say, workers=workers,
+                       with_forces=force_pages == "all" or quarter == quarters[-1], pool=pool,
+                       skip_unchanged=not force)
+    index = build_book(root, echo=_say, registry=registry, skip_unchanged=not force)
     _say(f"book built: {index}")
 
 

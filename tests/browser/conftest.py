@@ -67,7 +67,7 @@ def chromium_executable() -> str:
     return found
 
 
-def _build(project: Path) -> Path:
+def _build(project: Path, pool) -> Path:
     """Run two periods of the sample data through the notebooks and build the book."""
     from vawgbook.build.book import build_book
     from vawgbook.build.notebooks import run_period
@@ -80,18 +80,18 @@ def _build(project: Path) -> Path:
     if (REPO / CALIBRATION).exists():  # the methods page reports it when present
         (project / CALIBRATION).parent.mkdir(parents=True)
         shutil.copy2(REPO / CALIBRATION, project / CALIBRATION)
-    run_period(SAMPLE, Quarter(2024, 1), root=project, echo=print, with_forces=False)
-    run_period(SAMPLE, Quarter(2024, 2), root=project, echo=print, with_forces=True)
+    run_period(SAMPLE, Quarter(2024, 1), root=project, echo=print, with_forces=False, pool=pool)
+    run_period(SAMPLE, Quarter(2024, 2), root=project, echo=print, with_forces=True, pool=pool)
     return build_book(project, echo=print).parent
 
 
 @pytest.fixture(scope="session")
-def book_html(chromium_executable, tmp_path_factory) -> Path:
-    """The built book's HTML folder (built once per session)."""
+def book_html(chromium_executable, tmp_path_factory, kernel_pool) -> Path:
+    """The built book's HTML folder (built once per session, in the session's warm kernels)."""
     given = os.environ.get("VAWGBOOK_BROWSER_HTML")
     if given:
         return Path(given).resolve()
-    return _build(tmp_path_factory.mktemp("book-project"))
+    return _build(tmp_path_factory.mktemp("book-project"), kernel_pool)
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -123,7 +123,7 @@ def server(book_html):
 
 @pytest.fixture(scope="session")
 def browser(chromium_executable, book_html):
-    # Depends on book_html so that the notebooks' worker processes are forked before
+    # Depends on book_html so that the book is built (and its kernels started) before
     # Playwright's driver starts.
     from playwright.sync_api import sync_playwright
 

@@ -6,39 +6,12 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from nbformat.v4 import new_code_cell, new_notebook
+from tiny_project import PERIOD, make_project, snapshot, template
 
-from vawgbook.build.notebooks import TEMPLATES, run_period
+from vawgbook.build.notebooks import run_period
 from vawgbook.errors import BuildError, InputError
-from vawgbook.periods import Quarter
 
 SAMPLE = Path(__file__).parents[2] / "data" / "sample"
-PERIOD = Quarter(2024, 2)
-
-
-def template(body: str) -> nbformat.NotebookNode:
-    nb = new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    params = new_code_cell(
-        "results_dir = None\nregistry = None\npillar = None\nforce = None"
-    )
-    params.metadata["tags"] = ["parameters"]
-    nb.cells = [params, new_code_cell(body)]
-    return nb
-
-
-def make_project(root: Path) -> Path:
-    """A project folder whose templates only print their parameters (fast to execute)."""
-    (root / "notebooks").mkdir(parents=True)
-    for name in TEMPLATES:
-        nbformat.write(
-            template(
-                "import pandas as pd\n"
-                "print(results_dir, pillar, force, len(pd.read_csv(f'{results_dir}/kpi_results.csv')))"
-            ),
-            root / "notebooks" / f"{name}.ipynb",
-        )
-    return root
 
 
 @pytest.fixture
@@ -47,20 +20,18 @@ def project(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory):
+def published(tmp_path_factory, kernel_pool):
     """One project with the sample's latest period run once, shared by the read-only tests."""
     root = make_project(tmp_path_factory.mktemp("published"))
-    return root, run(root)
+    return root, run(root, kernel_pool)
 
 
-def run(project, **kwargs):
+def run(project, pool, **kwargs):
+    """The period's pages in the session's warm kernels (the runner's own pool is tested by
+    the command-line run below and in test_kernels.py)."""
     return run_period(
-        SAMPLE, PERIOD, root=project, echo=lambda _: None, workers=2, with_forces=False, **kwargs
+        SAMPLE, PERIOD, root=project, echo=lambda _: None, with_forces=False, pool=pool, **kwargs
     )
-
-
-def snapshot(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def test_a_period_folder_holds_results_pages_and_manifest(published):
@@ -103,15 +74,15 @@ def test_manifest_names_inputs_with_checksums_versions_and_parameters(published)
     assert str(project) not in json.dumps(manifest) and str(SAMPLE) not in json.dumps(manifest)
 
 
-def test_rerunning_a_period_gives_the_same_bytes(published):
+def test_rerunning_a_period_gives_the_same_bytes(published, kernel_pool):
     project, folder = published
     first = snapshot(folder)
-    second = snapshot(run(project))
+    second = snapshot(run(project, kernel_pool))
     assert first.keys() == second.keys()
     assert [k for k in first if first[k] != second[k]] == []
 
 
-def test_a_failing_notebook_leaves_the_published_period_intact(published):
+def test_a_failing_notebook_leaves_the_published_period_intact(published, kernel_pool):
     project, folder = published
     before = snapshot(folder)
     good = (project / "notebooks" / "data_quality.ipynb").read_bytes()
@@ -121,46 +92,50 @@ def test_a_failing_notebook_leaves_the_published_period_intact(published):
     )
     try:
         with pytest.raises(BuildError) as err:
-            run(project)
+            run(project, kernel_pool)
     finally:
         (project / "notebooks" / "data_quality.ipynb").write_bytes(good)
     message = str(err.value)
-    assert "data_quality.ipynb" in message and "cell" in message
+    assert "data_quality.ipynb" in message and "cell 2" in message
     assert "ValueError" in message and "deliberate failure" in message
     assert snapshot(folder) == before  # the last good pages stay
     failed = project / "book" / "periods" / ".failed-2024-25-Q2"
     assert (failed / "data_quality.ipynb").exists()  # kept for inspection
     assert not list((project / "book" / "periods").glob(".staging*"))
+    # The failed page's kernel was replaced: the same pool runs the period again, same bytes.
+    assert snapshot(run(project, kernel_pool)) == before
 
 
-def test_a_missing_template_is_named(project):
+def test_a_missing_template_is_named(project, kernel_pool):
     (project / "notebooks" / "pillar.ipynb").unlink()
     with pytest.raises(BuildError, match="pillar"):
-        run(project)
+        run(project, kernel_pool)
     assert not (project / "book" / "periods" / "2024-25-Q2").exists()
 
 
-def test_bad_data_changes_nothing(published, tmp_path):
+def test_bad_data_changes_nothing(published, tmp_path, kernel_pool):
     project, folder = published
     before = snapshot(folder)
     bad = tmp_path / "bad"
     shutil.copytree(SAMPLE, bad)
     (bad / "population.csv").write_text("Force Name,Year\nKent,2020\n")
     with pytest.raises(InputError, match="population.csv"):
-        run_period(bad, PERIOD, root=project, echo=lambda _: None, with_forces=False)
+        run_period(bad, PERIOD, root=project, echo=lambda _: None, with_forces=False, pool=kernel_pool)
     assert snapshot(folder) == before
 
 
-def test_killing_a_run_leaves_the_last_good_period_and_a_rerun_completes(published):
+def test_killing_a_run_leaves_the_last_good_period_and_a_rerun_completes(published, kernel_pool):
     import os
     import signal
     import subprocess
     import sys
     import time
 
+    import psutil
+
     project, folder = published
     before = snapshot(folder)
-    slow = template("import time\ntime.sleep(30)")
+    slow = template("open('slow-page-started', 'w').close()\nimport time\ntime.sleep(30)")
     good = (project / "notebooks" / "force_comparison.ipynb").read_bytes()
     nbformat.write(slow, project / "notebooks" / "force_comparison.ipynb")
     command = [
@@ -183,15 +158,20 @@ def test_killing_a_run_leaves_the_last_good_period_and_a_rerun_completes(publish
         )
         deadline = time.time() + 120
         periods = project / "book" / "periods"
-        while time.time() < deadline and not list(periods.glob(".staging-*/force_comparison.ipynb")):
+        while time.time() < deadline and not list(periods.glob(".staging-*/slow-page-started")):
             time.sleep(0.5)  # wait until notebooks are being executed
         assert list(periods.glob(".staging-*")), "the run never reached its notebooks"
-        os.killpg(process.pid, signal.SIGKILL)  # the run, its workers and their kernels
+        kernels = psutil.Process(process.pid).children(recursive=True)
+        assert kernels, "no kernel was running"
+        os.killpg(process.pid, signal.SIGKILL)  # the run (its kernels are in sessions of their own)
         process.wait(timeout=30)
+        # A kernel watches its parent and exits when it is gone: none outlives the run.
+        _, alive = psutil.wait_procs(kernels, timeout=15)
+        assert alive == []
     finally:
         (project / "notebooks" / "force_comparison.ipynb").write_bytes(good)
     assert snapshot(folder) == before
-    rerun = run(project)
+    rerun = run(project, kernel_pool)
     assert rerun == folder and (folder / "index.ipynb").exists()
     assert not list((project / "book" / "periods").glob(".staging-*"))  # the killed run's leftovers
 
@@ -211,34 +191,3 @@ def test_pages_made_per_force_or_pillar_get_their_own_first_heading(tmp_path):
     bare = tmp_path / "bare.ipynb"
     nbformat.write(template("print(1)"), bare)  # no heading to replace: left as it is
     _tidy_for_book(bare, "Kent: force profile")
-
-
-@pytest.mark.parametrize(("failure", "retried"), [
-    ("Kernel died before replying to kernel_info", True),
-    ("Kernel didn't respond in 600 seconds", True),
-    ("something else went wrong", False),
-])
-def test_a_kernel_that_fails_to_start_is_started_again(tmp_path, monkeypatch, failure, retried):
-    import papermill
-
-    from vawgbook.build import notebooks
-
-    source = tmp_path / "page.ipynb"
-    nbformat.write(template("1 + 1"), source)
-    calls = []
-
-    def execute(template_path, output, **kwargs):
-        calls.append(kwargs["start_timeout"])
-        if len(calls) == 1:
-            raise RuntimeError(failure)
-        shutil.copy(template_path, output)
-
-    monkeypatch.setattr(papermill, "execute_notebook", execute)
-    output = tmp_path / "out.ipynb"
-    if retried:
-        notebooks._execute(str(source), str(output), {}, str(tmp_path), None)
-        assert len(calls) == 2 and output.exists()
-    else:
-        with pytest.raises(RuntimeError, match=failure):
-            notebooks._execute(str(source), str(output), {}, str(tmp_path), None)
-        assert len(calls) == 1

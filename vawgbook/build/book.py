@@ -20,6 +20,7 @@ import yaml
 from ..errors import BuildError, InputError
 from ..files import PAGES_FILE, recover_folder, replace_folder, write_text
 from ..periods import Quarter
+from . import incremental
 from .notebooks import periods_dir
 
 
@@ -64,8 +65,9 @@ def table_of_contents(root: Path, periods: list[Quarter]) -> dict:
 
 
 def build_book(root: Path = Path("."), echo: Callable[[str], None] = print,
-               registry: Path | None = None, pdf: bool = False) -> Path:
-    """Build the book; returns the path of its front page."""
+               registry: Path | None = None, pdf: bool = False, skip_unchanged: bool = False) -> Path:
+    """Build the book; returns the path of its front page. ``skip_unchanged`` (publish): keep
+    the last book when nothing it is built from changed (see :mod:`.incremental`)."""
     root = Path(root).resolve()
     if not (root / "_config.yml").exists():
         raise InputError(root / "_config.yml", "not found: run from the project folder or give --root")
@@ -84,11 +86,22 @@ def build_book(root: Path = Path("."), echo: Callable[[str], None] = print,
     build_dir = root / "_build"
     html = build_dir / "html"
     recover_folder(html)  # a build killed mid-swap
+    if skip_unchanged and not pdf and incremental.book_unchanged(root, html):
+        echo(f"book unchanged ({len(periods)} periods), not rebuilt")
+        return html / "index.html"
+    (build_dir / incremental.BOOK_RECORD).unlink(missing_ok=True)
     for stale in build_dir.glob(".staging-*"):
         shutil.rmtree(stale, ignore_errors=True)
     staging = build_dir / f".staging-{os.getpid()}"
     echo(f"building the book ({len(periods)} periods)")
-    command = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()", "build",
+    # Jupyter Book's command line has no -j: Sphinx is given one process per core through it
+    # (reading and writing the pages in parallel; the same HTML, byte for byte; Sphinx builds
+    # serially on Windows, where it cannot fork).
+    jobs = (os.cpu_count() or 1) if os.name == "posix" else 1
+    start = ("import functools, jupyter_book.sphinx as s; "
+             f"s.build_sphinx = functools.partial(s.build_sphinx, jobs={jobs}); "
+             "from jupyter_book.cli.main import main; main()")
+    command = [sys.executable, "-c", start, "build",
                str(root), "--path-output", str(staging), "--toc", str(toc),
                "--config", str(root / "_config.yml"), "-W", "--keep-going", "--all", "-q"]
     done = subprocess.run(command, capture_output=True, text=True)
@@ -101,6 +114,7 @@ def build_book(root: Path = Path("."), echo: Callable[[str], None] = print,
                          f"the book did not build; the last good book was kept: {detail}")
     replace_folder(staging / "_build" / "html", html)
     shutil.rmtree(staging, ignore_errors=True)
+    incremental.record_book(root)
     if pdf:
         from .pdf import print_edition
 

@@ -1,9 +1,11 @@
 """Executing the template notebooks for a period with papermill, in parallel and atomically.
 
 A period is computed once (``kpi_results.csv`` and friends, shared by every notebook), its
-notebooks are executed into a staging folder beside the published one, and the staging folder
-replaces the published period only when every notebook succeeded. On failure the published
-period is left as it was and the failed notebooks are kept in ``.failed-PERIOD`` for inspection.
+notebooks are executed in a pool of warm kernels (:mod:`.kernels`) into a staging folder beside
+the published one, and the staging folder replaces the published period only when every notebook
+succeeded. On failure the published period is left as it was and the failed notebooks are kept in
+``.failed-PERIOD`` for inspection. ``vawgbook publish`` skips a period whose pages would not
+change (:mod:`.incremental`).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import re
 import shutil
 import time
 from collections.abc import Callable
-from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_EXCEPTION, wait
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,20 +47,16 @@ from ..ingest import Dataset, load, registry_codes
 from ..periods import Quarter
 from ..publish.charts import VEGA_LITE_MIMETYPE
 from ..publish.report import SAMPLE_RESULTS
+from . import incremental
+from .kernels import KernelPool, execute_notebook
 from .manifest import build_manifest, write_manifest
 from .register import previous_register, write_register
 
-KERNEL = "python3"
 HIDDEN_CELL_TAGS = {"parameters", "injected-parameters"}
 FRONT_PAGE = "front_page"  # executed as the period's index page
 PERIOD_PAGES = ("what_is_working", "what_changed", "visible_in_the_data", "national_overview",
                 "overview", "force_comparison", "data_quality")
 TEMPLATES = (FRONT_PAGE, *PERIOD_PAGES, "pillar", "force_profile")
-# A kernel on a busy machine (a laptop scanning, other jobs on a shared server) can take well over
-# papermill's default of 60 s to start; failing the whole period for that helps no one.
-KERNEL_START_SECONDS = 600
-KERNEL_START_TRIES = 3
-KERNEL_START_FAILURES = ("Kernel died before replying to kernel_info", "Kernel didn't respond")
 
 
 @dataclass(frozen=True)
@@ -124,27 +122,9 @@ def _tidy_for_book(path: Path, title: str | None = None) -> None:
     nbformat.write(nb, path)
 
 
-def _quiet_worker(log: str) -> None:
-    """Send this worker's stderr (and its kernels' start-up chatter) to a log file."""
-    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-    os.dup2(fd, 2)
-
-
-def _execute(template: str, output: str, parameters: dict, cwd: str, title: str | None) -> None:
-    """Run one notebook (in a worker process); raises papermill's error on a failing cell."""
-    import papermill
-
-    for attempt in range(KERNEL_START_TRIES):
-        try:
-            papermill.execute_notebook(template, output, parameters=parameters, cwd=cwd,
-                                       kernel_name=KERNEL, progress_bar=False, log_output=False,
-                                       start_timeout=KERNEL_START_SECONDS)
-            break
-        except RuntimeError as exc:
-            # A kernel that dies or hangs before its first reply never ran a cell: start another
-            # (kernels started side by side can race for the same TCP port).
-            if not str(exc).startswith(KERNEL_START_FAILURES) or attempt == KERNEL_START_TRIES - 1:
-                raise
+def _execute(kernel, template: str, output: str, parameters: dict, cwd: str, title: str | None) -> None:
+    """Run one notebook in a warm kernel of the pool; raises papermill's error on a failing cell."""
+    execute_notebook(kernel, template, output, parameters, cwd)
     _tidy_for_book(Path(output), title)
 
 
@@ -160,7 +140,8 @@ def _failure_message(exc: BaseException) -> str:
     where = f"cell {cell}: " if cell is not None else ""
     name = getattr(exc, "ename", type(exc).__name__)
     value = getattr(exc, "evalue", str(exc))
-    return f"{where}{name}: {value}".strip()
+    stopped = getattr(exc, "kernel_stopped", None)  # set by the kernel pool
+    return f"{where}{name}: {value}".strip() + (f" (the kernel stopped: {stopped})" if stopped else "")
 
 
 def _recover(out_dir: Path, period: Quarter) -> None:
@@ -198,8 +179,20 @@ def write_results(folder: Path, ds: Dataset, registry: Registry, computed: Perio
 
 def run_period(data_dir: Path, period: Quarter, root: Path = Path("."),
                registry: Path | None = None, echo: Callable[[str], None] = print,
-               workers: int | None = None, with_forces: bool = True) -> Path:
-    """Compute the period's results once and execute every page's notebook for it."""
+               workers: int | None = None, with_forces: bool = True,
+               pool: KernelPool | None = None, skip_unchanged: bool | None = None) -> Path:
+    """Compute the period's results once and execute every page's notebook for it.
+
+    The pages run in ``pool``'s warm kernels; without one, a pool of ``workers`` kernels (default:
+    one per core) is started for this period, warming up while the results are computed.
+    ``skip_unchanged`` (``vawgbook publish``): True skips a period whose pages would not change
+    (see :mod:`.incremental`), False re-runs it anyway (``--force``); either way the line printed
+    says which and why. None (``vawgbook run``) always runs.
+    """
+    if pool is None:
+        with KernelPool(workers, echo=echo, lazy=True) as own:
+            return run_period(data_dir, period, root, registry, echo, workers, with_forces, own,
+                              skip_unchanged)
     started = time.perf_counter()
     root = Path(root).resolve()
     data_dir = Path(data_dir).resolve()
@@ -208,30 +201,44 @@ def run_period(data_dir: Path, period: Quarter, root: Path = Path("."),
     if missing:
         raise BuildError(templates, f"template notebook(s) missing: {', '.join(missing)}")
     reg = load_registry(registry)
+    todo = pages(reg.pillars, with_forces)
+    out_dir = periods_dir(root)
+    final = out_dir / str(period)
+    if out_dir.exists():
+        _recover(out_dir, period)
+    previous = out_dir / str(period - 1) / QUARTERLY_FILE
+    plan = incremental.Plan(final, incremental.inputs(data_dir, registry), registry, previous.parent,
+                            sorted({templates / f"{p.template}.ipynb" for p in todo}), todo,
+                            _parameters(period, registry))
+    if skip_unchanged and plan.inputs_unchanged():
+        echo(f"{period}: unchanged, skipped")
+        return final
+    pool.start()  # kernels warm up while the period is computed
     ds = load(data_dir, codes=registry_codes(reg))
     results = compute(ds, reg, period)
     for warning in results.warnings:
         echo(f"warning: {warning}")
     computed = time.perf_counter()
 
-    out_dir = periods_dir(root)
-    final = out_dir / str(period)
     staging = out_dir / f".staging-{period}-{os.getpid()}"
-    if out_dir.exists():
-        _recover(out_dir, period)
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
-        previous = out_dir / str(period - 1) / QUARTERLY_FILE
         write_results(staging, ds, reg, results, read_results(previous) if previous.exists() else None,
                       previous_register(previous.parent, reg))
+        plan.read_figures(staging)
         write_manifest(build_manifest(data_dir, ds, str(period), root, registry), staging / MANIFEST_FILE)
-        todo = pages(reg.pillars, with_forces)
+        if skip_unchanged and plan.figures_unchanged():
+            plan.update_published(staging, (MANIFEST_FILE,))
+            echo(f"{period}: figures unchanged, skipped (inputs changed; manifest updated)")
+            return final
+        why = "" if skip_unchanged is None else f" re-run ({plan.reason() if skip_unchanged else '--force'}):"
         if with_forces:
             write_text(staging / "forces.md", words.FORCES_PAGE)
-        _execute_all(todo, templates, staging, period, registry, workers, echo)
+        _execute_all(todo, templates, staging, period, registry, pool)
         write_text(staging / PAGES_FILE, json.dumps(
             [{"name": p.name, "title": p.title, "template": p.template} for p in todo], indent=1) + "\n")
+        plan.record(staging)
         replace_folder(staging, final)
     except _PageFailed as exc:
         failed = out_dir / f".failed-{period}"
@@ -245,38 +252,46 @@ def run_period(data_dir: Path, period: Quarter, root: Path = Path("."),
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     done = time.perf_counter()
-    echo(f"{period}: {len(todo)} pages in {done - started:.0f} s "
+    echo(f"{period}:{why} {len(todo)} pages in {done - started:.0f} s "
          f"(computing {computed - started:.0f} s, notebooks {done - computed:.0f} s)")
     return final
 
 
-def _execute_all(todo: list[Page], templates: Path, staging: Path, period: Quarter,
-                 registry: Path | None, workers: int | None, echo: Callable[[str], None]) -> None:
-    """Execute the pages in parallel; on the first failure stop and report it in one line."""
-    common = {
+def _parameters(period: Quarter, registry: Path | None) -> dict:
+    """What papermill injects into every page of a period (besides the page's own)."""
+    return {
         "results_dir": ".",  # each page runs in the period's folder, beside its results
         "registry": str(Path(registry).resolve()) if registry else None,
     }
-    workers = workers or max(1, min(len(todo), os.cpu_count() or 1))
-    log = str(staging / ".kernels.log")
-    with ProcessPoolExecutor(workers, initializer=_quiet_worker, initargs=(log,)) as pool:
-        futures = {
-            pool.submit(_execute, str(templates / f"{page.template}.ipynb"),
-                        str(staging / f"{page.name}.ipynb"), {**common, **dict(page.parameters)},
-                        str(staging), page.heading): page
-            for page in todo
-        }
-        with _progress(len(futures), str(period)) as bar:
-            pending = set(futures)
-            while pending:
-                finished, pending = wait(pending, return_when=FIRST_EXCEPTION)
-                bar.update(len(finished))
-                failed = [f for f in finished if f.exception() is not None]
-                if failed:
-                    for future in pending:
-                        future.cancel()
-                    raise _PageFailed(futures[failed[0]], _failure_message(failed[0].exception()))
-    Path(log).unlink(missing_ok=True)
+
+
+# Seconds of kernel time a page takes, roughly (benchmarks/run_period.py --profile): the order
+# in which pages are handed to the kernels.
+_PAGE_COST = {"national_overview": 2.3, "force_profile": 2.2, "force_comparison": 1.6, "pillar": 0.9}
+
+
+def _execute_all(todo: list[Page], templates: Path, staging: Path, period: Quarter,
+                 registry: Path | None, pool: KernelPool) -> None:
+    """Execute the pages in the pool's kernels; on the first failure stop and report it in one line."""
+    common = _parameters(period, registry)
+    futures = {
+        pool.submit(_execute, str(templates / f"{page.template}.ipynb"),
+                    str(staging / f"{page.name}.ipynb"), {**common, **dict(page.parameters)},
+                    str(staging), page.heading): page
+        # The longest pages first, so that no kernel is left with a long one at the end.
+        for page in sorted(todo, key=lambda p: -_PAGE_COST.get(p.template, 0))
+    }
+    with _progress(len(futures), str(period)) as bar:
+        pending = set(futures)
+        while pending:
+            finished, pending = wait(pending, return_when=FIRST_EXCEPTION)
+            bar.update(len(finished))
+            failed = [f for f in finished if not f.cancelled() and f.exception() is not None]
+            if failed:
+                for future in pending:
+                    future.cancel()
+                wait(pending)  # pages already running finish before the folder is moved
+                raise _PageFailed(futures[failed[0]], _failure_message(failed[0].exception()))
 
 
 def write_sample_results(folder: Path, sample: Path) -> Quarter:
@@ -299,8 +314,6 @@ def refresh_golden(root: Path = Path("."), echo: Callable[[str], None] = print) 
     reading written results), so this is how a maintainer accepts a deliberate change in a
     published figure. Timing metadata is dropped to keep diffs small.
     """
-    import papermill
-
     root = Path(root).resolve()
     staging = SAMPLE_RESULTS.with_name(f".staging-{SAMPLE_RESULTS.name}-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
@@ -313,9 +326,10 @@ def refresh_golden(root: Path = Path("."), echo: Callable[[str], None] = print) 
         shutil.rmtree(staging, ignore_errors=True)
     echo(f"wrote the sample's {latest} results to {SAMPLE_RESULTS}")
     templates = root / "notebooks"
-    for name in TEMPLATES:
-        path = templates / f"{name}.ipynb"
-        echo(f"re-executing {path}")
-        papermill.execute_notebook(str(path), str(path), cwd=str(templates), kernel_name=KERNEL,
-                                   progress_bar=False, start_timeout=KERNEL_START_SECONDS)
-        nbformat.write(_without_timing(nbformat.read(path, as_version=4)), path)
+    with KernelPool(echo=echo) as pool:
+        paths = [templates / f"{name}.ipynb" for name in TEMPLATES]
+        jobs = [pool.submit(execute_notebook, str(path), str(path), {}, str(templates)) for path in paths]
+        for path, job in zip(paths, jobs, strict=True):
+            echo(f"re-executing {path}")
+            job.result()
+            nbformat.write(_without_timing(nbformat.read(path, as_version=4)), path)

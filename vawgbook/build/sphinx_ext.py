@@ -8,6 +8,7 @@
 - Puts a banner on every page of an earlier period, linking to the latest (so a page found by
   search or a bookmark says it is not the latest), and drops the theme's print-only second h1.
 - Names the menu's expand buttons (the theme leaves them without a name for screen readers).
+- Lets Sphinx read the pages in parallel (see :func:`_parallel_numbering`).
 """
 
 from __future__ import annotations
@@ -127,7 +128,18 @@ def _templates(app, config) -> None:
     config.templates_path = [*config.templates_path, str(TEMPLATES)]
 
 
+def _parallel_numbering(app) -> None:
+    """sphinx-external-toc always loads sphinx-multitoc-numbering, which does not say whether it
+    is safe for parallel reading, so Sphinx would read serially (and, with -W, fail on the
+    warning). It only replaces how section numbers are assigned, which the main process does
+    after reading (and the book is not numbered: use_multitoc_numbering is false)."""
+    extension = app.extensions.get("sphinx_multitoc_numbering")
+    if extension is not None and extension.parallel_read_safe is None:
+        extension.parallel_read_safe = True
+
+
 def setup(app):
+    app.connect("builder-inited", _parallel_numbering)
     app.add_js_file(CHART_JS)
     app.add_css_file(BOOK_CSS)
     app.connect("config-inited", _templates)
