@@ -495,6 +495,25 @@ def test_coverage_and_bounds_rows(rows):
     assert bounds["assessment"] == "robust_to_recording"
 
 
+def test_coverage_needs_only_the_two_years_it_compares():
+    """Force returns that start a year into the window (the earliest year only feeds the gaps'
+    dispersion): the country's cases are still every force's in the two years compared, not
+    none (which gave a coverage of infinity) nor only the forces with the earliest year."""
+    later = [r for r in _returns("Surrey", *POOR) if r[1] >= QUARTERS[4]]
+    ds = _dataset(_returns("Kent", *GOOD), later, [r for r in _returns("Essex", *GOOD) if r[3] == ""])
+    results = compute(ds, _registry(), PERIOD).results
+    coverage = results.set_index(["force", "comparison", "category"]).loc[
+        ("England and Wales", "coverage", "")]
+    assert (coverage["numerator"], coverage["denominator"]) == (360, 1200)
+    starting = [[r for r in _returns(f, *c) if r[1] >= QUARTERS[4]] for f, c in (("Kent", GOOD),
+                                                                                 ("Surrey", POOR))]
+    results = compute(_dataset(*starting), _registry(), PERIOD).results
+    coverage = results.set_index(["force", "comparison", "category"]).loc[
+        ("England and Wales", "coverage", "")]
+    assert (coverage["numerator"], coverage["denominator"]) == (360, 800)
+    assert coverage["value"] == pytest.approx(0.45)
+
+
 def test_the_quarterly_series_by_group_hide_what_a_sum_would_reveal():
     small = ({"": 100, "White": 80, "Black": 6, "Asian": 6, "Mixed": 1, NOT_STATED: 2},
              {"": 70, "White": 60, "Black": 5, "Asian": 4, "Mixed": 1, NOT_STATED: 0})

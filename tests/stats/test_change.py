@@ -373,3 +373,30 @@ def test_minimum_detectable_change_at_another_level_is_recomputed_from_the_resul
         assert again == pytest.approx(result.min_detectable_change, rel=1e-9)
         assert stricter > 1.3 * again
     assert np.isnan(min_detectable_changes([year_on_year(y[:5], None, Q20[:5], "count")], [0.05])[0])
+
+
+def test_a_trend_that_runs_off_is_not_estimated_and_warns_nothing():
+    """A few cases early in the window and none after: the maximum likelihood trend does not
+    exist (statsmodels' fit, the reference, runs off by e^50 over the window), so no trend is
+    reported rather than a baseline of 1e16 with an infinite interval. A series rising from
+    zero whose fit exists is still tested."""
+    import warnings
+
+    import statsmodels.api as sm
+
+    from vawgbook.stats.change import RUNAWAY_LOG_CHANGE, RUNAWAY_NOTE
+
+    q = np.tile([1, 2, 3, 4], 3)
+    design = np.column_stack([np.ones(12), np.arange(12), q == 2, q == 3, q == 4]).astype(float)
+    dying = np.array([2, 1, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0], float)
+    rising = np.array([0, 0, 0, 0, 0, 0, 0, 1, 2, 0, 3, 5], float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reference = [sm.GLM(y, design, family=sm.families.Poisson()).fit().params[1] * 11
+                     for y in (dying, rising)]
+    assert abs(reference[0]) > RUNAWAY_LOG_CHANGE > abs(reference[1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow on the way
+        gone, tested = trend(dying, None, q, "count"), trend(rising, None, q, "count")
+    assert gone.insufficient and gone.note == RUNAWAY_NOTE and np.isnan(gone.p_value)
+    assert not tested.insufficient and tested.p_value < 0.1 and tested.value > 1

@@ -257,8 +257,10 @@ def tables(ds: Dataset, registry: Registry, kpi: Kpi, dim: str, period: Quarter,
         num_u[0, ~present_nat] = np.nan
         den_u[0, ~present_nat] = np.nan
     units = [national, *forces]
-    # National completeness: every force with a total in each quarter of the history.
-    whole = ~np.isnan(total).any(1)
+    # National completeness and coverage: every force with a total in each quarter of the two
+    # years compared (as for the forces included; an earlier year of the window, used only for
+    # the gaps' dispersion, may be missing without leaving the country with no cases at all).
+    whole = ~np.isnan(total[:, _segments() >= 1]).any(1)
     unit_known = np.concatenate([[known_q[whole].sum(0)], known_q])
     unit_total = np.concatenate([[total[whole].sum(0)], total])
     unit_known_x = np.concatenate([[known_x[whole].sum(0)], known_x])

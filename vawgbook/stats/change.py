@@ -263,6 +263,10 @@ _EXACT_TESTS = {
     "rate": "exact conditional binomial test of 12-month rates (mid-p)",
     "proportion": "Fisher's exact test of 12-month proportions (mid-p)",
 }
+# The largest change of the fitted level within a trend's window (on the log or logit scale,
+# a factor of a million) taken as a trend at all; beyond it the fit has run off (see trend_batch).
+RUNAWAY_LOG_CHANGE = np.log(1e6)
+RUNAWAY_NOTE = "no trend estimated: too few cases at one end of the window to fit one"
 _SHORT_NOTE = "too little history to measure extra variation: the test may overstate significance"
 
 
@@ -735,6 +739,16 @@ def trend_batch(numerators, denominators, quarters_of_year, kind: str, n_quarter
     ref_df = np.where(disp.df > 0, disp.df, np.inf)
     root = sandwich_root(fit.design, fit.cov_root, disp.rho, disp.share) * np.sqrt(phi)[:, None, None]
     b = fit.params
+    # A series with (almost) no cases at one end of the window has no maximum likelihood trend:
+    # IRLS stops because the deviance settles while the slope runs off, and the fitted level at
+    # an end heads for zero (baselines of 1e16, intervals up to infinity). No real series moves
+    # by a factor of a million within the window, so such a fit is reported as not estimable;
+    # its coefficients and their covariance are replaced by a harmless stand-in (0, identity)
+    # so that nothing overflows on the way to a result that is then set aside.
+    runaway = ~np.isfinite(b[:, 1]) | (np.abs(b[:, 1]) * (span[rows] - 1) > RUNAWAY_LOG_CHANGE)
+    if runaway.any():
+        b = np.where(runaway[:, None], 0.0, b)
+        root = np.where(runaway[:, None, None], np.eye(b.shape[1]), root)
     se_slope = np.sqrt((root[:, 1] ** 2).sum(axis=1))
     stat = b[:, 1] / se_slope
 
@@ -786,8 +800,8 @@ def trend_batch(numerators, denominators, quarters_of_year, kind: str, n_quarter
         serial=disp.rho,
         bases=bases,
     )
-    for i, result in zip(rows, results, strict=True):
-        out[i] = result
+    for k, (i, result) in enumerate(zip(rows, results, strict=True)):
+        out[i] = _insufficient(tests[i], RUNAWAY_NOTE) if runaway[k] else result
     return out
 
 
