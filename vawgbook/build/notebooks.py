@@ -267,7 +267,8 @@ def _parameters(period: Quarter, registry: Path | None) -> dict:
 
 # Seconds of kernel time a page takes, roughly (benchmarks/run_period.py --profile): the order
 # in which pages are handed to the kernels.
-_PAGE_COST = {"national_overview": 2.3, "force_profile": 2.2, "force_comparison": 1.6, "pillar": 0.9}
+_PAGE_COST = {"force_profile": 1.3, "national_overview": 0.8, "force_comparison": 0.8,
+              "visible_in_the_data": 0.6, "overview": 0.5, "pillar": 0.4}
 
 
 def _execute_all(todo: list[Page], templates: Path, staging: Path, period: Quarter,

@@ -8,6 +8,7 @@ behind it is a table on the same page.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import json
@@ -98,6 +99,19 @@ window.vawgChart = function (id) {
 """
 
 
+def _unchecked(build):
+    """Build a chart without altair checking each piece against the Vega-Lite schema as it is
+    made (a tenth of a force page's time); the same spec comes out, and every kind of chart is
+    validated whole by the tests (tests/publish/test_charts.py)."""
+
+    @functools.wraps(build)
+    def quietly(*args, **kwargs):
+        with alt.utils.schemapi.debug_mode(False):
+            return build(*args, **kwargs)
+
+    return quietly
+
+
 def _stable(frame: pd.DataFrame) -> pd.DataFrame:
     """Numbers in a chart's data rounded to 10 significant figures (far below what a chart can
     show): the last bits of a float can differ between machines, and the stored golden notebooks
@@ -184,6 +198,7 @@ LINE_STYLES = {"average": ("#4d4d4d", [1, 0]), "limits": ("#4d4d4d", [5, 4]),
                "national": ("#000000", [2, 2])}
 
 
+@_unchecked
 def spc_chart(chart: pd.DataFrame, kpi: Kpi, place: str, national: pd.DataFrame | None = None) -> alt.Chart:
     """An XmR chart (from :func:`vawgbook.publish.variation.spc_for`): the quarterly values, their
     average and process limits, points marked by Making Data Count type; England and Wales
@@ -266,6 +281,7 @@ def denominator_words(kpi: Kpi, registry_groups: dict[str, str] | None = None) -
     return text[:1].upper() + text[1:]
 
 
+@_unchecked
 def funnel_chart(f, highlight: str | None = None, groups: dict[str, str] | None = None) -> alt.Chart:
     """A funnel plot (from :func:`vawgbook.publish.variation.funnel_for`): each force against its
     denominator, the England and Wales value, and the 95% and 99.8% limits, every line in the key.
@@ -351,6 +367,7 @@ def group_series(groups: pd.DataFrame, kpi: Kpi, dimension: str, category: str, 
                       & (groups["category"] == category) & (groups["force"] == place)]
 
 
+@_unchecked
 def group_chart(series: pd.DataFrame, kpi: Kpi, place: str, who: str, other: str) -> alt.Chart:
     """A group's quarterly figure against its comparison group's (from :func:`group_series`):
     two lines that differ in colour and dash; a quarter not published (disclosure control, or too
