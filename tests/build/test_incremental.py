@@ -126,3 +126,27 @@ def test_run_period_says_why_a_period_is_run_again(tmp_path, data, kernel_pool):
     assert run() == "2024-25-Q2: re-run (published files changed or missing)"
     assert (folder / "data_quality.ipynb").exists()
     assert run() == "2024-25-Q2: unchanged, skipped"
+
+
+def test_the_code_fingerprint_covers_every_file_of_the_package_but_bytecode(tmp_path, monkeypatch):
+    from vawgbook.build import incremental
+
+    package = tmp_path / "vawgbook"
+    shutil.copytree(Path(incremental.__file__).parents[1], package,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(incremental, "PACKAGE", package)
+
+    def fingerprint() -> str:
+        incremental.code.cache_clear()
+        return incremental.code()
+
+    try:
+        before = fingerprint()
+        (package / "build" / "__pycache__").mkdir()
+        (package / "build" / "__pycache__" / "book.cpython-311.pyc").write_bytes(b"\0")
+        assert fingerprint() == before
+        layout = package / "build" / "templates" / "layout.html"  # the book's page template
+        layout.write_text(layout.read_text("utf-8") + "<!-- changed -->\n", "utf-8")
+        assert fingerprint() != before
+    finally:
+        incremental.code.cache_clear()

@@ -78,9 +78,11 @@ def _file(path: Path) -> str | None:
 
 @functools.cache
 def code() -> str:
-    """The package's own files (code and configuration): what computes and lays out the pages."""
+    """The package's own files (code, configuration, the book's HTML templates): what computes
+    and lays out the pages. Every file but compiled bytecode, so that a new kind of file cannot
+    be forgotten."""
     files = sorted(p for p in PACKAGE.rglob("*") if p.is_file() and "__pycache__" not in p.parts
-                   and p.suffix in (".py", ".yaml", ".yml", ".json", ".js", ".css", ".txt"))
+                   and p.suffix not in (".pyc", ".pyo"))
     return _digest([[p.relative_to(PACKAGE).as_posix(), _file(p)] for p in files])
 
 
