@@ -71,7 +71,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import calibration_sim as sim  # noqa: E402  (the benchmark's own helper module, beside this file)
 from calibration_sim import NATIONAL, PERIOD  # noqa: E402
-from pipeline import snapshot, tidy  # noqa: E402
+from pipeline import snapshot, tidy, write_data  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS_JSON = ROOT / "benchmarks" / "results" / "calibration.json"
@@ -190,10 +190,7 @@ def run_replicate(task: dict) -> dict:
     work = Path(tempfile.mkdtemp(prefix=f"vawg_cal_{scenario}{rep}_"))
     registered = None
     try:
-        data = work / "data"
-        data.mkdir()
-        for name, frame in files.items():
-            frame.to_csv(data / name, index=False, lineterminator="\n")
+        data = write_data(files, work / "data")
         out = work / "kpi_results.csv"
         plain = None
         if task["registry_template"] is not None:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from generate_full import OUTCOME_TYPES as PUBLISHED_OUTCOME_TYPES
 from scipy import special
 
 # ------------------------------------------------------------------------------------------------
@@ -125,32 +126,9 @@ RAPE_IDX = [0, 1, 2]
 SH_IDX = [6, 7, 8]
 VAWG_IDX = list(range(9))
 
-OUTCOME_TYPES = {
-    0: ("Not yet assigned an outcome", "Not yet assigned an outcome"),
-    1: ("Charged/Summonsed", "Charged/Summonsed"),
-    2: ("Youth caution", "Out-of-court (formal)"),
-    3: ("Adult caution", "Out-of-court (formal)"),
-    5: ("Offender died", "Prosecution prevented or not in the public interest"),
-    8: ("Community resolution", "Out-of-court (informal)"),
-    9: ("Not in public interest (CPS)", "Prosecution prevented or not in the public interest"),
-    10: ("Not in public interest (police)", "Prosecution prevented or not in the public interest"),
-    11: ("Prosecution prevented - suspect under age", "Prosecution prevented or not in the public interest"),
-    13: ("Prosecution prevented - victim or key witness dead or too ill",
-         "Prosecution prevented or not in the public interest"),
-    14: ("Evidential difficulties: suspect not identified; victim does not support further action",
-         "Evidential difficulties"),
-    15: ("Evidential difficulties: suspect identified; victim supports action", "Evidential difficulties"),
-    16: ("Evidential difficulties: victim does not support action", "Evidential difficulties"),
-    17: ("Prosecution time limit expired", "Prosecution time limit expired"),
-    18: ("Investigation complete - no suspect identified", "Investigation complete - no suspect identified"),
-    20: ("Responsibility for further investigation transferred to another body",
-         "Action taken by another body/agency"),
-    21: ("Further investigation not in the public interest (police decision)",
-         "Further investigation not in the public interest"),
-    22: ("Diversionary, educational or intervention activity",
-         "Diversionary, educational or intervention activity"),
-}  # fmt: skip
-TYPES = sorted(OUTCOME_TYPES)  # the outcome types written (0 and the common assigned types)
+# The outcome types written (0 and the common assigned types), described as published.
+TYPES = [0, 1, 2, 3, 5, 8, 9, 10, 11, 13, 14, 15, 16, 17, 18, 20, 21, 22]
+OUTCOME_TYPES = {t: PUBLISHED_OUTCOME_TYPES[t] for t in TYPES}
 TYPE_COL = {t: i for i, t in enumerate(TYPES)}
 # Base "closed with" weights (per cent of assigned outcomes) by offence family, as in data/sample.
 WEIGHTS = {

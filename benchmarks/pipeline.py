@@ -58,15 +58,20 @@ def snapshot(code: str, into: Path) -> str:
     return git("rev-parse", "--short", code).strip()
 
 
+def write_data(files: dict[str, pd.DataFrame], folder: Path) -> Path:
+    """A data folder of ``files`` (name -> table, written as CSV) at ``folder``."""
+    folder.mkdir()
+    for name, frame in files.items():
+        frame.to_csv(folder / name, index=False, lineterminator="\n")
+    return folder
+
+
 def run_kpis(files: dict[str, pd.DataFrame], label: str, code: str) -> pd.DataFrame:
     """Write a data folder of ``files``, run ``vawgbook kpis`` on it from the package in ``code``
     as a separate process, and return the ``kpi_results.csv`` it writes."""
     work = Path(tempfile.mkdtemp(prefix=f"vawg_{label}_"))
     try:
-        data = work / "data"
-        data.mkdir()
-        for name, frame in files.items():
-            frame.to_csv(data / name, index=False, lineterminator="\n")
+        data = write_data(files, work / "data")
         out = work / "kpi_results.csv"
         proc = subprocess.run(
             [sys.executable, "-m", "vawgbook", "kpis", "--data", str(data), "--period", PERIOD,

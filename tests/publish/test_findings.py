@@ -5,37 +5,14 @@ golden notebooks read); the browser tests check the same on the built book."""
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
 
 import pytest
+from register_marks import Marks
 
 from vawgbook.config import force_names
 from vawgbook.publish import findings, report, scorecard, variation
 
 NATIONAL = force_names().national
-
-
-class Marks(HTMLParser):
-    """The register keys and counts a piece of HTML carries."""
-
-    def __init__(self, markup: str) -> None:
-        super().__init__()
-        self.keys: list[str] = []
-        self.counts: dict[tuple[str, str], int] = {}
-        self._count = None
-        self.feed(markup)
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if "data-finding" in attrs:
-            self.keys.append(attrs["data-finding"])
-        if "data-count" in attrs:
-            self._count = (attrs["data-count"], attrs["data-where"])
-
-    def handle_data(self, data):
-        if self._count is not None:
-            self.counts[self._count] = int(data.replace(",", ""))
-            self._count = None
 
 
 @pytest.fixture(scope="module")

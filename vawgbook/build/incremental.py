@@ -37,7 +37,6 @@ import platform
 import sys
 from pathlib import Path
 
-from ..errors import InputError
 from ..files import (
     FINDINGS_FILE,
     MANIFEST_FILE,
@@ -49,8 +48,6 @@ from ..files import (
     REVISIONS_FILE,
     write_bytes,
 )
-from ..ingest.cache import digests
-from ..ingest.readers import find_files
 
 RECORD = ".fingerprint.json"
 SCHEMA = 2
@@ -93,17 +90,6 @@ def environment() -> str:
 
     dists = sorted({(d.metadata["Name"] or "", d.version) for d in metadata.distributions()})
     return _digest([sys.version, platform.system(), dists])
-
-
-def inputs(data_dir: Path, registry: Path | None) -> list[dict]:
-    """The input files with their sha256, as ``manifest.json`` lists them (hashes are
-    remembered by file status, so unchanged files are not read again)."""
-    listed = [(kind, path) for kind, paths in find_files(Path(data_dir)).items() for path in paths]
-    sums = digests([path for _, path in listed])
-    for path, digest in sums.items():
-        if digest is None:
-            raise InputError(path, "cannot be read to record its checksum")
-    return [{"kind": kind, "file": path.name, "sha256": sums[path]} for kind, path in listed]
 
 
 def published_files(folder: Path) -> dict[str, str]:

@@ -39,23 +39,34 @@ def git_commit(root: Path) -> str | None:
     return done.stdout.strip() or None if done.returncode == 0 else None
 
 
-def build_manifest(data_dir: Path, ds: Dataset, period: str, root: Path,
-                   registry: Path | None) -> dict:
-    """Everything needed to say where a period's figures came from."""
-    listed = [(kind, path) for kind, paths in find_files(Path(data_dir)).items() for path in paths]
-    registry = Path(registry) if registry else None
-    sums = digests([path for _, path in listed] + ([registry] if registry else []))
+def _checksums(paths: list[Path]) -> dict[Path, str]:
+    """sha256 of each file (remembered by file status, so unchanged files are not read again)."""
+    sums = digests(paths)
     for path, digest in sums.items():
         if digest is None:
             raise InputError(path, "cannot be read to record its checksum")
-    inputs = [{"kind": kind, "file": path.name, "sha256": sums[path], "rows": ds.rows_read.get(path.name, 0)}
-              for kind, path in listed]
+    return sums
+
+
+def input_files(data_dir: Path) -> list[dict]:
+    """The input files of ``data_dir``, each with its kind, name and sha256, as the manifest
+    lists them."""
+    listed = [(kind, path) for kind, paths in find_files(Path(data_dir)).items() for path in paths]
+    sums = _checksums([path for _, path in listed])
+    return [{"kind": kind, "file": path.name, "sha256": sums[path]} for kind, path in listed]
+
+
+def build_manifest(data_dir: Path, ds: Dataset, period: str, root: Path,
+                   registry: Path | None) -> dict:
+    """Everything needed to say where a period's figures came from."""
+    registry = Path(registry) if registry else None
+    inputs = [{**f, "rows": ds.rows_read.get(f["file"], 0)} for f in input_files(data_dir)]
     return {
         "period": period,
         "parameters": {
             "period": period,
             "registry": registry.name if registry else "vawgbook default",
-            "registry_sha256": sums[registry] if registry else None,
+            "registry_sha256": _checksums([registry])[registry] if registry else None,
         },
         "inputs": inputs,
         "git_commit": git_commit(root),

@@ -49,7 +49,7 @@ from ..publish.charts import VEGA_LITE_MIMETYPE
 from ..publish.report import SAMPLE_RESULTS
 from . import incremental
 from .kernels import KernelPool, execute_notebook
-from .manifest import build_manifest, write_manifest
+from .manifest import build_manifest, input_files, write_manifest
 from .register import previous_register, write_register
 
 HIDDEN_CELL_TAGS = {"parameters", "injected-parameters"}
@@ -207,7 +207,7 @@ def run_period(data_dir: Path, period: Quarter, root: Path = Path("."),
     if out_dir.exists():
         _recover(out_dir, period)
     previous = out_dir / str(period - 1) / QUARTERLY_FILE
-    plan = incremental.Plan(final, incremental.inputs(data_dir, registry), registry, previous.parent,
+    plan = incremental.Plan(final, input_files(data_dir), registry, previous.parent,
                             sorted({templates / f"{p.template}.ipynb" for p in todo}), todo,
                             _parameters(period, registry))
     if skip_unchanged and plan.inputs_unchanged():

@@ -67,6 +67,15 @@ class Report:
                 self.results.itertuples(), dims, cats, strict=True)}
         return self._rows.get((force, kpi_id, comparison, dimension, category))
 
+    def standing(self, force: str, kpi_id: str):
+        """The place's row of the register's ``variation.csv``: its funnel position and
+        process-control reading (None without a register, or for a place it has no row for)."""
+        if self.variation is None:
+            return None
+        v = self.variation
+        match = v.loc[(v["force"] == force) & (v["kpi_id"] == kpi_id)]
+        return None if match.empty else match.iloc[0]
+
     def where(self, force: str, kpi_id: str, dimension: str = "") -> str:
         """The place a figure is for, as a sentence names it: a force's name, or England and Wales
         with the forces it covers when some are left out (from ``scope.csv``)."""

@@ -29,14 +29,6 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
-def _variation(report: Report, force: str, kpi_id: str):
-    if report.variation is None:
-        return None
-    v = report.variation
-    match = v.loc[(v["force"] == force) & (v["kpi_id"] == kpi_id)]
-    return None if match.empty else match.iloc[0]
-
-
 def _value(kpi: Kpi, row) -> str:
     if row is None:
         return W.MISSING
@@ -115,7 +107,7 @@ def scorecard(report: Report, force: str) -> Table:
     for kpi_id in report.kpi_ids():
         kpi = report.registry[kpi_id]
         mine, nation = report.row(force, kpi_id), report.row(national, kpi_id)
-        standing = _variation(report, force, kpi_id)
+        standing = report.standing(force, kpi_id)
         assessment = W.MISSING if mine is None else (
             W.NOT_PUBLISHED if bool(getattr(mine, "suppressed", False))
             else W.ASSESSMENT_LABELS.get(mine.assessment, mine.assessment))
@@ -216,7 +208,7 @@ def _cell(report: Report, kpi: Kpi, force: str) -> tuple[str, str]:
     """A grid cell (HTML) and its words, for one force and KPI."""
     row = report.row(force, kpi.id)
     value = _value(kpi, row)
-    standing = _variation(report, force, kpi.id)
+    standing = report.standing(force, kpi.id)
     position = "" if standing is None or kpi.kind == "count" else standing["funnel_position"]
     reading = "" if standing is None else standing["funnel_reading"]
     symbol = {"above": "▲", "below": "▼", "within": "●"}.get(position, "")

@@ -15,15 +15,6 @@ from .report import Report
 from .tables import comparison_table, completeness_table, group_series_table, series_table
 
 
-def _standing(report: Report, force: str, kpi_id: str):
-    """The place's row of the register's ``variation.csv`` (None without a register)."""
-    if report.variation is None:
-        return None
-    v = report.variation
-    match = v.loc[(v["force"] == force) & (v["kpi_id"] == kpi_id)]
-    return None if match.empty else match.iloc[0]
-
-
 def funnel_table(report: Report, plot, highlight: str | None = None) -> Table:
     """The data behind a funnel plot, for keyboard and screen-reader users: each force's figure
     and where it sits (the highlighted force first)."""
@@ -63,7 +54,7 @@ def show_kpi_sections(report: Report, force: str | None = None, pillar: str | No
         where = report.where(force, kpi_id)
         display(Markdown(W.KPI_SECTION.format(
             name=kpi.name, finding=narrative.year_on_year_sentence(kpi, row, report.period, where),
-            spc=spc_sentence(chart, kpi, row.assessment, _standing(report, force, kpi_id)),
+            spc=spc_sentence(chart, kpi, row.assessment, report.standing(force, kpi_id)),
             definition=kpi.definition, caveat=kpi.caveat)))
         if chart["value"].notna().any():
             title, subtitle = spc_titles(kpi, force, chart, force != national and kpi.kind != "count")
